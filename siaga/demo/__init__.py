@@ -1,0 +1,1 @@
+"""Demo data for the three seed regions."""

@@ -1,0 +1,117 @@
+"""Every registered route × every role (and anonymous) gets its designed answer.
+
+A new route without an entry here fails ``test_every_route_is_in_the_table``.
+``ok`` means allowed: any answer but 401/403/5xx and no redirect to the login page.
+``deny`` means 403. Anonymous: 302 to /login for pages, 401 for the API, or ``ok`` for public routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import login, rollback_session
+
+OK, DENY = "ok", "deny"
+ADMIN_ONLY = {"admin": OK, "coordinator": DENY, "partner": DENY, "field": DENY}
+OPS = {"admin": OK, "coordinator": OK, "partner": DENY, "field": DENY}
+READERS = {"admin": OK, "coordinator": OK, "partner": OK, "field": DENY}
+EVERYONE = {"admin": OK, "coordinator": OK, "partner": OK, "field": OK}
+FIELD_OPS = {"admin": OK, "coordinator": OK, "partner": DENY, "field": OK}
+PUBLIC = {"anon": OK, **EVERYONE}
+
+#: endpoint -> list of (method, path template, expectations per role; "anon" defaults to login/401)
+ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
+    "static": [("GET", "/static/css/app.css", PUBLIC)],
+    "core.index": [("GET", "/", PUBLIC)],
+    "core.dashboard": [("GET", "/dashboard", EVERYONE)],
+    "core.set_language": [("POST", "/lang/en", PUBLIC)],
+    "core.healthz": [("GET", "/healthz", PUBLIC)],
+    "accounts.login": [("GET", "/login", PUBLIC)],
+    "accounts.logout": [("POST", "/logout", EVERYONE)],
+    "accounts.tokens": [("GET", "/account/tokens", EVERYONE)],
+    "accounts.revoke_token": [("POST", "/account/tokens/{own_token_id}/revoke", EVERYONE)],
+    "accounts.user_list": [("GET", "/admin/users", ADMIN_ONLY)],
+    "audit.event_list": [("GET", "/audit", OPS)],
+}
+
+EXTRA_ROUTE_TABLES: list[dict[str, list[tuple[str, str, dict[str, str]]]]] = []
+
+
+def all_routes() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
+    merged = dict(ROUTES)
+    for extra in EXTRA_ROUTE_TABLES:
+        merged.update(extra)
+    return merged
+
+
+def test_every_route_is_in_the_table(app):
+    table = all_routes()
+    missing = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - set(table))
+    assert not missing, f"routes without a permission entry: {missing}"
+    stale = sorted(set(table) - {rule.endpoint for rule in app.url_map.iter_rules()})
+    assert not stale, f"table entries for routes that do not exist: {stale}"
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for endpoint, entries in all_routes().items():
+        for method, path, expect in entries:
+            for role in ("anon", "admin", "coordinator", "partner", "field"):
+                cases.append(
+                    pytest.param(endpoint, method, path, role, expect.get(role), id=f"{endpoint}-{role}")
+                )
+    return cases
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "role", "expected"), _cases())
+def test_route_answers_as_designed(client, users, route_objects, endpoint, method, path, role, expected):
+    if role != "anon":
+        assert login(client, users[role].email).status_code == 302
+    url = path.format(**route_objects(role))
+    resp = client.open(url, method=method)
+    resp.close()
+    status = resp.status_code
+    assert status < 500, f"{method} {url} as {role}: {status}"
+    if role == "anon" and expected is None:
+        if url.startswith("/api/"):
+            assert status == 401, f"{method} {url} anonymous: {status}"
+        else:
+            assert status == 302 and "/login" in resp.headers["Location"], (
+                f"{method} {url} anonymous: {status}"
+            )
+    elif expected == DENY:
+        assert status == 403, f"{method} {url} as {role}: expected 403, got {status}"
+    else:
+        assert status not in (401, 403), f"{method} {url} as {role}: {status}"
+        if status == 302:  # the access check's redirect to login always carries ?next=
+            assert "next=" not in resp.headers["Location"], f"{method} {url} as {role} bounced to login"
+
+
+def test_route_without_declared_roles_is_closed(app, backend_urls):
+    """Fail-closed: a view that forgets its decorator answers 403 to every role."""
+    from siaga import create_app
+
+    other = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": backend_urls["db"], "WTF_CSRF_ENABLED": False}
+    )
+
+    @other.get("/__forgotten")
+    def forgotten() -> str:
+        return "secret"
+
+    from siaga.accounts.services import create_user, get_or_create_organisation
+    from tests.conftest import FreshContextClient
+
+    other.test_client_class = FreshContextClient
+    c = other.test_client()
+    assert c.get("/__forgotten").status_code == 302
+    with rollback_session(other) as session:
+        org = get_or_create_organisation("Org X", "POLRES")
+        create_user(email="fc@test.siaga", name="x", password="0123456789x", role="admin", organisation=org)
+        session.commit()
+        assert login(c, "fc@test.siaga", "0123456789x").status_code == 302
+        resp = c.get("/__forgotten")
+        assert resp.status_code == 403
+        assert "secret" not in resp.get_data(as_text=True)
