@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from siaga.accounts.views import bp as accounts_bp
     from siaga.audit.views import bp as audit_bp
     from siaga.core.views import bp as core_bp
+    from siaga.registry.api import bp as registry_api_bp
+    from siaga.registry.views import bp as registry_bp
 
-    for bp in (core_bp, accounts_bp, audit_bp):
+    for bp in (core_bp, accounts_bp, audit_bp, registry_bp, registry_api_bp):
         app.register_blueprint(bp)

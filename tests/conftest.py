@@ -91,7 +91,12 @@ def app(backend_urls: dict[str, str]) -> Iterator[Flask]:
     with app.app_context():
         from flask_migrate import upgrade
 
+        from siaga.extensions import db
+        from siaga.regions.services import load_seed_regions
+
         upgrade()
+        load_seed_regions()  # reference data, shared by all tests
+        db.session.commit()
     yield app
     from siaga.extensions import db
 
@@ -215,21 +220,63 @@ def artifacts_dir() -> Path:
     return path
 
 
-#: Domains add builders of path parameters here: fn(role, users) -> dict.
-ROUTE_OBJECT_BUILDERS: list[Any] = []
+@pytest.fixture
+def make_shelter(db_session: Session, users: dict[str, Any]) -> Any:
+    from siaga.registry.schemas import ShelterIn
+    from siaga.registry.services import create_shelter
+
+    counter = iter(range(1, 10_000))
+
+    def make(**kw: Any) -> Any:
+        owner = kw.pop("owner", None) or users["coordinator"]
+        data = {
+            "code": f"T-{next(counter):04d}",
+            "name": "Posko Test",
+            "type": "school",
+            "lat": -2.9761,
+            "lon": 104.7754,
+            "capacity": 100,
+            "status": "open",
+        }
+        data.update(kw)
+        return create_shelter(ShelterIn.model_validate(data), owner)
+
+    return make
 
 
 @pytest.fixture
-def route_objects(users: dict[str, Any], db_session: Session) -> Any:
+def make_point(db_session: Session, users: dict[str, Any]) -> Any:
+    from siaga.registry.schemas import PointIn
+    from siaga.registry.services import create_point
+
+    def make(**kw: Any) -> Any:
+        owner = kw.pop("owner", None) or users["coordinator"]
+        data = {"name": "Titik Kumpul Test", "kind": "assembly", "lat": -2.98, "lon": 104.76, "capacity": 200}
+        data.update(kw)
+        return create_point(PointIn.model_validate(data), owner)
+
+    return make
+
+
+@pytest.fixture
+def route_objects(users: dict[str, Any], db_session: Session, make_shelter: Any, make_point: Any) -> Any:
     """Path parameters for the permission table, built per role."""
     from siaga.accounts.services import create_api_token
+    from siaga.registry.services import assign_field_user
+
+    shelter = make_shelter(name="Posko Polres")
+    assign_field_user(shelter, users["field"])
+    values: dict[str, Any] = {
+        "shelter_id": shelter.id,
+        "other_shelter_id": make_shelter(name="Posko lain").id,
+        "partner_shelter_id": make_shelter(name="Posko BPBD", owner=users["partner"]).id,
+        "point_id": make_point().id,
+        "partner_point_id": make_point(owner=users["partner"]).id,
+    }
 
     def build(role: str) -> dict[str, Any]:
         owner = users[role] if role in users else users["coordinator"]
         token, _plain = create_api_token(owner, "perm-test")
-        values: dict[str, Any] = {"own_token_id": token.id}
-        for builder in ROUTE_OBJECT_BUILDERS:
-            values.update(builder(role, users))
-        return values
+        return {**values, "own_token_id": token.id}
 
     return build

@@ -34,6 +34,55 @@ ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "accounts.revoke_token": [("POST", "/account/tokens/{own_token_id}/revoke", EVERYONE)],
     "accounts.user_list": [("GET", "/admin/users", ADMIN_ONLY)],
     "audit.event_list": [("GET", "/audit", OPS)],
+    # registry pages
+    "registry.shelter_list": [("GET", "/shelters", EVERYONE)],
+    "registry.shelter_new": [("GET", "/shelters/new", READERS)],
+    "registry.shelter_detail": [
+        ("GET", "/shelters/{shelter_id}", EVERYONE),  # assigned to the field user
+        ("GET", "/shelters/{other_shelter_id}", READERS),  # not assigned: field gets 403
+    ],
+    "registry.shelter_edit": [
+        ("GET", "/shelters/{shelter_id}/edit", OPS),  # owned by the Polres: partner may not edit
+        ("GET", "/shelters/{partner_shelter_id}/edit", READERS),  # the partner's own organisation
+    ],
+    "registry.shelter_occupancy": [
+        ("POST", "/shelters/{shelter_id}/occupancy", FIELD_OPS),
+        ("POST", "/shelters/{partner_shelter_id}/occupancy", READERS),
+    ],
+    "registry.shelter_assign": [("POST", "/shelters/{shelter_id}/assign", OPS)],
+    "registry.point_list": [("GET", "/points", EVERYONE)],
+    "registry.point_new": [("GET", "/points/new", READERS)],
+    "registry.point_detail": [("GET", "/points/{point_id}", EVERYONE)],
+    "registry.point_edit": [
+        ("GET", "/points/{point_id}/edit", OPS),
+        ("GET", "/points/{partner_point_id}/edit", READERS),
+    ],
+    "registry.nearest": [("GET", "/nearest?lat=-2.97&lon=104.77", EVERYONE)],
+    # registry API
+    "registry_api.shelters": [("GET", "/api/v1/shelters", EVERYONE)],
+    "registry_api.create_shelter": [("POST", "/api/v1/shelters", READERS)],
+    "registry_api.shelter": [
+        ("GET", "/api/v1/shelters/{shelter_id}", EVERYONE),
+        ("GET", "/api/v1/shelters/{other_shelter_id}", READERS),
+    ],
+    "registry_api.update_shelter": [
+        ("PATCH", "/api/v1/shelters/{shelter_id}", OPS),
+        ("PATCH", "/api/v1/shelters/{partner_shelter_id}", READERS),
+    ],
+    "registry_api.post_occupancy": [
+        ("POST", "/api/v1/shelters/{shelter_id}/occupancy", FIELD_OPS),
+        ("POST", "/api/v1/shelters/{other_shelter_id}/occupancy", OPS),
+        ("POST", "/api/v1/shelters/{partner_shelter_id}/occupancy", READERS),
+    ],
+    "registry_api.occupancy_history": [("GET", "/api/v1/shelters/{shelter_id}/occupancy", EVERYONE)],
+    "registry_api.nearest": [("GET", "/api/v1/shelters/nearest?lat=-2.97&lon=104.77", EVERYONE)],
+    "registry_api.points": [("GET", "/api/v1/evacuation-points", EVERYONE)],
+    "registry_api.create_point": [("POST", "/api/v1/evacuation-points", READERS)],
+    "registry_api.point": [("GET", "/api/v1/evacuation-points/{point_id}", EVERYONE)],
+    "registry_api.update_point": [
+        ("PATCH", "/api/v1/evacuation-points/{point_id}", OPS),
+        ("PATCH", "/api/v1/evacuation-points/{partner_point_id}", READERS),
+    ],
 }
 
 EXTRA_ROUTE_TABLES: list[dict[str, list[tuple[str, str, dict[str, str]]]]] = []

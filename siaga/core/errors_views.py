@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from siaga.core.auth import is_api_request
-from siaga.core.errors import Conflict, ValidationFailed
+from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
 
 
 def _json(status: int, **body: object) -> Response:
@@ -31,6 +31,14 @@ def init_error_handlers(app: Flask) -> None:
             fields = {exc.field: str(exc)} if exc.field else {}
             return _json(409, error="conflict", message=str(exc), fields=fields)
         return render_template("errors/error.html", code=409, message=str(exc)), 409
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(exc: NotAllowed) -> Response | tuple[str, int]:
+        if is_api_request():
+            return _json(403, error="forbidden", message=str(exc))
+        return render_template(
+            "errors/error.html", code=403, message=_("You may not change this record.")
+        ), 403
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response | tuple[str, int]:

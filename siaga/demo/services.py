@@ -5,8 +5,6 @@ Idempotent: a second load changes nothing, so ``./scripts/run`` can call it ever
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from siaga.accounts import services as accounts
 from siaga.accounts.models import OrgType, Role
 
@@ -27,9 +25,6 @@ DEMO_ORGS = [
     ("Basarnas Palembang", OrgType.BASARNAS, "16"),
 ]
 
-#: Further loaders registered by domains (regions, registry, aid ...), run in order.
-EXTRA_LOADERS: list[Callable[[], list[str]]] = []
-
 
 def load_demo() -> list[str]:
     """Load what is missing; return a line per thing created."""
@@ -43,6 +38,11 @@ def load_demo() -> list[str]:
                 email=email, name=name, password=DEMO_PASSWORD, role=role, organisation=orgs[org_name]
             )
             created.append(f"user {email}")
-    for loader in EXTRA_LOADERS:
-        created.extend(loader())
+    from siaga.regions.services import load_seed_regions
+    from siaga.registry.demo import load_registry_demo
+
+    added = load_seed_regions()
+    if added:
+        created.append(f"{added} regions")
+    created.extend(load_registry_demo())
     return created

@@ -1,1 +1,1 @@
-"""registry package."""
+"""Shelters (posko pengungsian) and evacuation points (titik kumpul, TES)."""

@@ -1,0 +1,107 @@
+"""``Idempotency-Key`` for API writes: a retried request applies once and gets the same answer.
+
+Field teams on weak connections retry. The key is stored with the response in the same
+transaction as the write; a concurrent duplicate waits on the unique index and then replays.
+The same key with a different request is refused with 422.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from siaga.core.models import IdempotencyRecord
+from siaga.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+HEADER = "Idempotency-Key"
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(b"\0")
+    h.update(request.path.encode())
+    h.update(b"\0")
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, req_hash: str) -> Response:
+    if record.request_hash != req_hash:
+        resp = jsonify(
+            error="validation failed",
+            fields={HEADER: "this key was already used for a different request"},
+        )
+        resp.status_code = 422
+        return resp
+    resp = jsonify(record.response)
+    resp.status_code = record.status_code
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _find(key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def idempotent(view: F) -> F:
+    """Wrap a JSON write view that returns ``(body, status)`` and does not commit itself.
+
+    Without the header the view runs as usual (and commits). With it, the first request's
+    answer is stored and later ones replay it.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (request.headers.get(HEADER) or "").strip()
+        if not key:
+            body, status = view(*args, **kwargs)
+            if status < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+            return jsonify(body), status
+        if len(key) > 200:
+            return jsonify(error="validation failed", fields={HEADER: "at most 200 characters"}), 422
+        req_hash = _request_hash()
+        existing = _find(key)
+        if existing is not None:
+            return _replay(existing, req_hash)
+        try:
+            body, status = view(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+        if status >= 400:
+            # Failed requests are not stored: the client may fix the cause and retry with the key.
+            db.session.rollback()
+            return jsonify(body), status
+        db.session.add(
+            IdempotencyRecord(
+                user_id=current_user.id, key=key, request_hash=req_hash, status_code=status, response=body
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent twin committed first: drop our work and replay its answer.
+            db.session.rollback()
+            twin = _find(key)
+            if twin is None:
+                raise
+            return _replay(twin, req_hash)
+        return jsonify(body), status
+
+    return wrapper  # type: ignore[return-value]
