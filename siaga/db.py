@@ -68,6 +68,11 @@ def configure_sqlite_engine(engine: Engine) -> None:
 
     pysqlite's own transaction handling defeats SAVEPOINT (which the per-test rollback
     relies on); SQLAlchemy's documented recipe is to disable it and emit BEGIN ourselves.
+    We emit ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes fails at
+    once with "database is locked" when another writer got in between (the busy timeout does
+    not apply to that upgrade), which would drop a field team's update. Taking the write lock
+    up front makes concurrent writers wait their turn instead. SQLite is the embedded
+    default for a handful of users; production runs on PostgreSQL.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -84,7 +89,7 @@ def configure_sqlite_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def render_alembic_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

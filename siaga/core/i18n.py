@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and Celery tasks: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return str(current_user.locale)
     lang = session.get("lang") or request.args.get("lang")
