@@ -85,10 +85,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from siaga.accounts.views import bp as accounts_bp
+    from siaga.aid.api import bp as aid_api_bp
+    from siaga.aid.views import bp as aid_bp
     from siaga.audit.views import bp as audit_bp
     from siaga.core.views import bp as core_bp
+    from siaga.maps.views import bp as maps_bp
+    from siaga.messaging.views import bp as messaging_bp
     from siaga.registry.api import bp as registry_api_bp
+    from siaga.registry.io_views import bp as registry_io_bp
     from siaga.registry.views import bp as registry_bp
 
-    for bp in (core_bp, accounts_bp, audit_bp, registry_bp, registry_api_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        audit_bp,
+        registry_bp,
+        registry_api_bp,
+        maps_bp,
+        aid_bp,
+        aid_api_bp,
+        messaging_bp,
+        registry_io_bp,
+    ):
         app.register_blueprint(bp)

@@ -29,6 +29,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "schedule": timedelta(seconds=app.config["SIAGA_HEARTBEAT_SECONDS"]),
             "kwargs": {"source": "beat"},
         },
+        "messaging-sweep": {
+            "task": "messaging.sweep",
+            "schedule": timedelta(seconds=app.config["SIAGA_SWEEP_SECONDS"]),
+        },
+        "messaging-escalate": {"task": "messaging.escalate", "schedule": timedelta(seconds=60)},
     }
     return schedule
 
@@ -47,6 +52,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Import task modules so the worker registers them (they define shared_task's).
-    import siaga.core.tasks  # noqa: F401
+    import siaga.core.tasks
+    import siaga.messaging.tasks  # noqa: F401
 
     return celery_app

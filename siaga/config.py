@@ -48,6 +48,38 @@ def env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Channel settings read from SIAGA_<KEY> (see siaga/messaging/channels/__init__.py).
+CHANNEL_KEYS = (
+    "WHATSAPP_URL",
+    "WHATSAPP_TOKEN",
+    "WHATSAPP_COUNTRY_CODE",
+    "TELEGRAM_API_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_RATE_PER_CHAT",
+    "TELEGRAM_RATE_GLOBAL",
+    "SMS_URL",
+    "SMS_USERKEY",
+    "SMS_PASSKEY",
+    "SMS_MODE",
+    "SMS_MAX_PARTS",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SECURITY",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_TIMEOUT",
+    "MAIL_FROM",
+    "WEBHOOK_SECRET",
+    "HTTP_CONNECT_TIMEOUT",
+    "HTTP_READ_TIMEOUT",
+)
+
+
+def channel_settings() -> dict[str, str]:
+    """The messaging channels' settings from the environment (secrets stay out of logs)."""
+    return {key: value for key in CHANNEL_KEYS if (value := env(key)) is not None}
+
+
 def instance_path() -> Path:
     return Path(env("INSTANCE_PATH", str(DEFAULT_INSTANCE)) or DEFAULT_INSTANCE)
 
@@ -85,6 +117,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "task_always_eager": False,
         },
         "SIAGA_HEARTBEAT_SECONDS": env_int("HEARTBEAT_SECONDS", 30),
+        "SIAGA_SWEEP_SECONDS": env_int("SWEEP_SECONDS", 60),
+        "SIAGA_SENDING_TIMEOUT_SECONDS": env_int("SENDING_TIMEOUT_SECONDS", 300),
+        "SIAGA_CHANNEL_SETTINGS": channel_settings(),
         "SIAGA_STALE_HOURS": env_int("STALE_HOURS", 6),
         "SIAGA_BASE_URL": env("BASE_URL", "http://127.0.0.1:5000"),
         "SIAGA_TILE_URL": env("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),

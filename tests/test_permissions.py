@@ -85,12 +85,23 @@ ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     ],
 }
 
-EXTRA_ROUTE_TABLES: list[dict[str, list[tuple[str, str, dict[str, str]]]]] = []
+def _domain_tables() -> list[dict[str, list[tuple[str, str, dict[str, str]]]]]:
+    """Each domain may keep its own table in ``tests/<domain>/routes.py`` as ``ROUTES``."""
+    import importlib
+    from pathlib import Path
+
+    tables = []
+    for path in sorted(Path(__file__).parent.glob("*/routes.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.routes")
+        tables.append(module.ROUTES)
+    return tables
 
 
 def all_routes() -> dict[str, list[tuple[str, str, dict[str, str]]]]:
     merged = dict(ROUTES)
-    for extra in EXTRA_ROUTE_TABLES:
+    for extra in _domain_tables():
+        overlap = set(merged) & set(extra)
+        assert not overlap, f"endpoints listed twice: {overlap}"
         merged.update(extra)
     return merged
 

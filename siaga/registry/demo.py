@@ -103,8 +103,7 @@ def load_registry_demo(n_shelters: int = 60, n_points: int = 100, seed: int = 20
                 region_code=region,
                 lat=lat,
                 lon=lon,
-                address=f"Jl. {rng.choice(STREETS)} "
-                f"No. {rng.randint(1, 200)}, {props['name']}",
+                address=f"Jl. {rng.choice(STREETS)} No. {rng.randint(1, 200)}, {props['name']}",
                 capacity=capacity,
                 floor_area_m2=float(capacity * rng.choice([2.5, 3.5, 4.0])),
                 status=ShelterStatus.STANDBY,

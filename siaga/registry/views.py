@@ -184,11 +184,9 @@ def shelter_new() -> str | Response | tuple[str, int]:
 
 
 def small_map(lat: float, lon: float, name: str) -> Any:
-    """A small offline Folium map around one place (None until the map module is there)."""
-    try:
-        from siaga.maps.small import small_map_html
-    except ImportError:
-        return None
+    """A small offline Folium map around one place."""
+    from siaga.maps.small import small_map_html
+
     return small_map_html(lat, lon, name)
 
 

@@ -1,0 +1,1 @@
+"""Aid logistics models (items, depots, stock ledger, distributions, requests)."""
