@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from siaga.aid.views import bp as aid_bp
     from siaga.audit.views import bp as audit_bp
     from siaga.core.views import bp as core_bp
+    from siaga.hazards.views import bp as hazards_bp
     from siaga.maps.views import bp as maps_bp
     from siaga.messaging.views import bp as messaging_bp
     from siaga.registry.api import bp as registry_api_bp
@@ -106,5 +107,6 @@ def _register_blueprints(app: Flask) -> None:
         aid_api_bp,
         messaging_bp,
         registry_io_bp,
+        hazards_bp,
     ):
         app.register_blueprint(bp)

@@ -35,6 +35,10 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
         },
         "messaging-escalate": {"task": "messaging.escalate", "schedule": timedelta(seconds=60)},
     }
+    if app.config["SIAGA_POLL_FEEDS"]:
+        from siaga.hazards.polling import beat_entries
+
+        schedule.update(beat_entries(app))
     return schedule
 
 
@@ -53,6 +57,7 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["celery"] = celery_app
     # Import task modules so the worker registers them (they define shared_task's).
     import siaga.core.tasks
+    import siaga.hazards.tasks
     import siaga.messaging.tasks  # noqa: F401
 
     return celery_app

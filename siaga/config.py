@@ -41,6 +41,16 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"SIAGA_{name} must be a whole number, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"SIAGA_{name} must be a number, got {raw!r}") from exc
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = env(name)
     if raw is None:
@@ -120,6 +130,19 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SIAGA_SWEEP_SECONDS": env_int("SWEEP_SECONDS", 60),
         "SIAGA_SENDING_TIMEOUT_SECONDS": env_int("SENDING_TIMEOUT_SECONDS", 300),
         "SIAGA_CHANNEL_SETTINGS": channel_settings(),
+        "SIAGA_BMKG_TEWS_URL": env("BMKG_TEWS_URL", "https://data.bmkg.go.id/DataMKG/TEWS/"),
+        "SIAGA_INATEWS_URL": env("INATEWS_URL", "https://bmkg-content-inatews.storage.googleapis.com/"),
+        "SIAGA_NOWCAST_URL": env("NOWCAST_URL", "https://www.bmkg.go.id/alerts/nowcast/id"),
+        "SIAGA_POLL_AUTOGEMPA_SECONDS": env_int("POLL_AUTOGEMPA_SECONDS", 60),
+        "SIAGA_POLL_INATEWS_SECONDS": env_int("POLL_INATEWS_SECONDS", 60),
+        "SIAGA_POLL_LISTS_SECONDS": env_int("POLL_LISTS_SECONDS", 300),
+        "SIAGA_POLL_NOWCAST_SECONDS": env_int("POLL_NOWCAST_SECONDS", 300),
+        "SIAGA_FEED_FAILURES_NOTICE": env_int("FEED_FAILURES_NOTICE", 5),
+        "SIAGA_FEED_SILENT_MINUTES": env_int("FEED_SILENT_MINUTES", 30),
+        "SIAGA_POLL_FEEDS": env_bool("POLL_FEEDS", True),
+        "SIAGA_AOR_REGIONS": env("AOR_REGIONS", "16.06,16.71,13.02"),
+        "SIAGA_MMI_THRESHOLD": env_float("MMI_THRESHOLD", 5.0),
+        "SIAGA_MAP_HAZARD_DAYS": env_int("MAP_HAZARD_DAYS", 7),
         "SIAGA_STALE_HOURS": env_int("STALE_HOURS", 6),
         "SIAGA_BASE_URL": env("BASE_URL", "http://127.0.0.1:5000"),
         "SIAGA_TILE_URL": env("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),

@@ -4,6 +4,7 @@ import siaga.aid.models  # noqa: F401  (aid logistics tables)
 from siaga.accounts.models import ApiToken, LoginAttempt, Organisation, User
 from siaga.audit.models import AuditEvent
 from siaga.core.models import Heartbeat, IdempotencyRecord
+from siaga.hazards.models import EventImpact, FeedState, HazardEvent, HazardRevision
 from siaga.maps.models import MapShare
 from siaga.messaging.models import Contact, Delivery, Group, GroupMember, Message, Subscription
 from siaga.regions.models import Region
@@ -15,8 +16,12 @@ __all__ = [
     "Contact",
     "Delivery",
     "EvacuationPoint",
+    "EventImpact",
+    "FeedState",
     "Group",
     "GroupMember",
+    "HazardEvent",
+    "HazardRevision",
     "Heartbeat",
     "IdempotencyRecord",
     "LoginAttempt",

@@ -48,11 +48,30 @@ def healthz() -> tuple[Response, int]:
     broker = check_broker()
     worker = check_worker() if database["ok"] else {"ok": False}
     ok = database["ok"] and broker["ok"]
+    feeds: list[dict[str, object]] = []
+    if database["ok"]:
+        from siaga.hazards.polling import health as feed_health
+
+        feeds = [
+            {
+                k: f[k]
+                for k in (
+                    "feed",
+                    "ok",
+                    "last_success_at",
+                    "consecutive_failures",
+                    "last_new_item_at",
+                    "last_error_at",
+                )
+            }
+            for f in feed_health()
+        ]
     body = {
         "status": "ok" if ok and worker["ok"] else ("degraded" if ok else "down"),
         "version": current_app.config["SIAGA_VERSION"],
         "database": database,
         "broker": broker,
         "worker": worker,
+        "feeds": feeds,
     }
     return jsonify(body), 200 if ok else 503

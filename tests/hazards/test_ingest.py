@@ -1,0 +1,256 @@
+"""One event per real quake, revisions, impact on our places, exactly one alert per severity."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from siaga.hazards.intensity import allen_2012_mmi, intensity_at, points_inside, roman
+from siaga.hazards.models import EventImpact, HazardEvent, HazardRevision
+from siaga.hazards.reports import QuakeReport, TsunamiArea, TsunamiReport, WeatherArea, WeatherReport
+from siaga.hazards.services import ingest, process_report
+from siaga.messaging.models import Delivery, Message
+
+T0 = datetime(2026, 11, 20, 3, 15, 0, tzinfo=UTC)
+# Near Sekayu, Musi Banyuasin (16.06): our shelters are close by.
+SEKAYU = (-2.88, 103.85)
+
+
+def quake(**kw):
+    data = {
+        "source": "autogempa",
+        "origin_time": T0,
+        "lat": SEKAYU[0],
+        "lon": SEKAYU[1],
+        "depth_km": 10.0,
+        "magnitude": 6.2,
+        "region_text": "10 km BaratLaut SEKAYU-MUBA-SUMSEL",
+    }
+    data.update(kw)
+    return QuakeReport(**data)
+
+
+def test_allen_2012_sanity():
+    # DOMAIN.md: M6.5, depth 10 km, 20 km away → about MMI 6–7
+    assert 6.0 <= allen_2012_mmi(6.5, math.hypot(20, 10)) <= 7.0
+    near, _ = intensity_at(6.5, 10, 0, 100, 0, 100.1)
+    far, dist = intensity_at(6.5, 10, 0, 100, 0, 101)
+    assert near > far and 100 < dist < 120
+    # the +0.078·ln(R/50) term applies beyond 50 km only
+    assert allen_2012_mmi(6.0, 60) == pytest.approx(
+        2.085
+        + 1.428 * 6
+        - 1.402 * math.log(math.hypot(60, -0.209 + 2.042 * math.e))
+        + 0.078 * math.log(60 / 50)
+    )
+    assert roman(5.4) == "V" and roman(6.6) == "VII" and roman(0.2) == "I"
+
+
+def test_points_inside_copes_with_invalid_polygons():
+    square = [[0, 0], [0, 1], [1, 1], [1, 0]]
+    bowtie = [[2, 2], [3, 3], [3, 2], [2, 3]]  # self-intersecting
+    assert points_inside([(0.5, 0.5), (5, 5), (2.1, 2.5)], [square, bowtie]) == [True, False, True]
+
+
+def test_same_quake_from_two_feeds_is_one_event(db_session):
+    ev1, out1 = ingest(quake())
+    ev2, out2 = ingest(
+        quake(
+            source="gempaterkini",
+            origin_time=T0 + timedelta(seconds=40),
+            lat=SEKAYU[0] + 0.1,
+            magnitude=6.0,
+            region_text="11 km BaratLaut SEKAYU",
+        )
+    )
+    assert out1 == "created" and out2 == "updated" and ev1.id == ev2.id
+    assert ev1.sources == ["autogempa", "gempaterkini"] and ev1.revision == 2
+    assert (
+        db_session.scalar(select(func.count(HazardRevision.id)).where(HazardRevision.event_id == ev1.id)) == 2
+    )
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"origin_time": T0 + timedelta(minutes=3)},
+        {"lat": SEKAYU[0] + 1.0},
+        {"magnitude": 5.5},
+    ],
+)
+def test_different_quakes_stay_apart(db_session, other):
+    a, _ = ingest(quake())
+    b, out = ingest(quake(**other))
+    assert out == "created" and a.id != b.id
+
+
+def test_identifier_matches_first(db_session):
+    a, _ = ingest(quake(identifier="bmkg20261120101500"))
+    b, out = ingest(
+        quake(identifier="bmkg20261120101500", origin_time=T0 + timedelta(minutes=10), magnitude=6.9)
+    )
+    assert a.id == b.id and out == "updated" and b.magnitude == 6.9
+
+
+def test_same_report_again_changes_nothing(db_session):
+    ev, _ = ingest(quake())
+    again, out = ingest(quake())
+    assert out == "unchanged" and again.revision == 1
+    assert (
+        db_session.scalar(select(func.count(HazardRevision.id)).where(HazardRevision.event_id == ev.id)) == 1
+    )
+
+
+def test_quake_impact_ranks_places_by_mmi(db_session, make_shelter, make_point, users):
+    from siaga.core.validation import validate
+    from siaga.registry.schemas import OccupancyIn
+    from siaga.registry.services import record_occupancy
+
+    near = make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1], capacity=100)
+    record_occupancy(near.id, validate(OccupancyIn, {"kind": "check_in", "people": 40}), users["coordinator"])
+    make_shelter(name="Posko Palembang", lat=-2.97, lon=104.77, capacity=100)
+    make_point(name="TK Sekayu", lat=SEKAYU[0] - 0.03, lon=SEKAYU[1])
+    ev, _, _msg = process_report(quake(magnitude=6.0))
+    impacts = db_session.scalars(
+        select(EventImpact).where(EventImpact.event_id == ev.id).order_by(EventImpact.rank)
+    ).all()
+    mmis = [i.mmi for i in impacts]
+    assert mmis == sorted(mmis, reverse=True) and min(mmis) >= 5.0
+    names = [i.name for i in impacts]
+    assert "SD Sekayu" in names and "TK Sekayu" in names
+    assert "Posko Palembang" not in names  # ~100 km away, below MMI V
+    assert any(i.target_type == "district" for i in impacts)
+    assert ev.people_affected == 40 and ev.severity >= 2 and ev.max_mmi >= 6
+
+
+def _alerts(db_session, ev):
+    return db_session.scalars(
+        select(Message).where(Message.source["hazard_event_id"].as_integer() == ev.id)
+    ).all()
+
+
+def test_one_alert_per_event_and_severity(db_session, make_shelter, users):
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    ev, _, msg = process_report(quake(magnitude=5.6))
+    assert msg is not None and msg.kind == "earthquake" and "Sumber: BMKG" in msg.body_id
+    assert "SD Sekayu" in msg.body_id
+    first_severity = ev.severity
+    # the same report again, and a small correction: no new alert
+    assert process_report(quake(magnitude=5.6))[2] is None
+    assert (
+        process_report(quake(magnitude=5.7, source="gempaterkini"))[2] is None or ev.severity > first_severity
+    )
+    # a revision that raises the severity: one more alert
+    _, _, msg2 = process_report(quake(magnitude=6.1, source="inatews"))
+    assert ev.severity > first_severity and msg2 is not None
+    assert len(_alerts(db_session, ev)) == 2
+    # coordinators are among the recipients
+    recipient_users = {d.contact.user_id for d in msg2.deliveries}
+    assert users["coordinator"].id in recipient_users
+
+
+def test_far_quake_has_no_alert(db_session, make_shelter):
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    ev, _, msg = process_report(quake(lat=-8.5, lon=123.3, magnitude=5.0, region_text="Flores"))
+    assert msg is None and ev.severity == 0
+
+
+def test_exercise_never_dispatches_outside_inbox(db_session, make_shelter, users):
+    from siaga.messaging import services as messaging
+    from siaga.messaging.models import Contact
+
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    outside = Contact(
+        name="BPBD WA",
+        phone="6281299999999",
+        channel_order=["whatsapp"],
+        organisation_id=users["partner"].organisation_id,
+    )
+    db_session.add(outside)
+    db_session.flush()
+    from siaga.messaging.models import Group, GroupKind, Subscription
+
+    g = Group(name="BPBD grp", kind=GroupKind.ORGANISATION, organisation_id=users["partner"].organisation_id)
+    db_session.add(g)
+    db_session.flush()
+    db_session.add(Subscription(region_code="16.06", hazard_kind="any", min_severity=1, group_id=g.id))
+    db_session.flush()
+    ev, _, msg = process_report(quake(is_exercise=True))
+    assert ev.is_exercise and msg is not None and msg.is_exercise
+    assert {d.channel for d in msg.deliveries} == {"inapp"}
+    # a real one reaches the subscribed WhatsApp contact
+    _, _, real = process_report(quake(origin_time=T0 + timedelta(hours=5)))
+    assert "whatsapp" in {d.channel for d in real.deliveries}
+    assert messaging is not None
+
+
+def test_tsunami_warning_levels_and_tes(db_session, make_point, make_shelter):
+    make_point(name="TES Masjid Agung", kind="tes", lat=SEKAYU[0], lon=SEKAYU[1])
+    report = TsunamiReport(
+        source="inatews",
+        identifier="tsu-1",
+        message_type="PD-1",
+        origin_time=T0,
+        lat=-3.5,
+        lon=105.5,
+        depth_km=10,
+        magnitude=7.3,
+        region_text="Selat Bangka",
+        areas=(
+            TsunamiArea(province="SUMSEL", district="MUSI BANYUASIN", level="SIAGA"),
+            TsunamiArea(province="BABEL", district="BANGKA BARAT", level="AWAS"),
+        ),
+    )
+    ev, out, msg = process_report(report)
+    assert out == "created" and ev.level == "AWAS" and ev.severity == 3  # SIAGA in our area
+    names = {i.name: i.level for i in ev.impacts}
+    assert names["TES Masjid Agung"] == "SIAGA"
+    assert msg is not None and "SIAGA" in msg.body_id and "EVAKUASI" in msg.body_id
+
+
+def test_weather_warning_polygon_hits_shelters(db_session, make_shelter):
+    make_shelter(name="Posko Dalam", lat=-2.97, lon=104.77)
+    make_shelter(name="Posko Luar", lat=-2.5, lon=103.5)
+    ring = ((-3.05, 104.65), (-3.05, 104.85), (-2.9, 104.85), (-2.9, 104.65))
+    report = WeatherReport(
+        source="nowcast",
+        identifier="CSS20261120001",
+        sent=T0,
+        event="Hujan Lebat disertai Petir",
+        headline="Peringatan Dini Cuaca Sumatera Selatan",
+        description="Hujan lebat di Palembang",
+        severity="Severe",
+        urgency="Immediate",
+        certainty="Likely",
+        effective=T0,
+        expires=T0 + timedelta(hours=3),
+        areas=(WeatherArea(description="Palembang", polygons=(ring,)),),
+    )
+    ev, _, msg = process_report(report)
+    hit = {i.name for i in ev.impacts}
+    assert "Posko Dalam" in hit and "Posko Luar" not in hit
+    assert ev.severity == 3 and msg is not None and msg.kind == "weather"
+
+
+def test_pages_show_events_with_bmkg_credit(client, users, db_session, make_shelter):
+    from tests.conftest import login
+
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    ev, _, _ = process_report(quake())
+    login(client, users["partner"].email)
+    listing = client.get("/hazards").get_data(as_text=True)
+    assert ev.title in listing and "Sumber: BMKG" in listing
+    detail = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
+    assert "SD Sekayu" in detail and "Sumber: BMKG" in detail
+    assert client.get("/feeds").status_code == 200
+
+
+def test_deliveries_are_queued_for_alerts(db_session, make_shelter):
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    _, _, msg = process_report(quake())
+    assert msg is not None
+    assert db_session.scalar(select(func.count(Delivery.id)).where(Delivery.message_id == msg.id)) >= 1
+    assert db_session.scalar(select(func.count(HazardEvent.id))) >= 1
