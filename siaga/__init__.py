@@ -84,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from siaga.core.http_input import init_input_guards
+
+    init_input_guards(app)
     from siaga.accounts.views import bp as accounts_bp
     from siaga.aid.api import bp as aid_api_bp
     from siaga.aid.views import bp as aid_bp
@@ -94,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from siaga.messaging.views import bp as messaging_bp
     from siaga.registry.api import bp as registry_api_bp
     from siaga.registry.io_views import bp as registry_io_bp
+    from siaga.registry.openapi import bp as api_docs_bp
     from siaga.registry.views import bp as registry_bp
 
     for bp in (
@@ -108,5 +112,6 @@ def _register_blueprints(app: Flask) -> None:
         messaging_bp,
         registry_io_bp,
         hazards_bp,
+        api_docs_bp,
     ):
         app.register_blueprint(bp)

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from siaga.accounts.models import Role
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
-from siaga.core.errors import NotAllowed
+from siaga.core.errors import NotAllowed, ValidationFailed
 from siaga.core.idempotency import idempotent
 from siaga.core.validation import validate
 from siaga.extensions import csrf, db
 from siaga.registry import services
-from siaga.registry.models import EvacuationPoint, Shelter, ShelterAssignment
+from siaga.registry.models import EvacuationPoint, PointStatus, Shelter, ShelterAssignment, ShelterStatus
 from siaga.registry.nearest import nearest_points, nearest_shelters
 from siaga.registry.schemas import NearestQuery, OccupancyIn, PointIn, PointPatch, ShelterIn, ShelterPatch
 from siaga.registry.serializers import event_dict, point_dict, shelter_dict
@@ -117,6 +117,8 @@ def _shelter_or_404(shelter_id: int) -> Shelter:
 @roles_required(ALL_ROLES)
 def shelters() -> Response:
     q = validate(ListQuery, request.args.to_dict())
+    if q.status and q.status not in {s.value for s in ShelterStatus}:
+        raise ValidationFailed({"status": "must be one of: " + ", ".join(s.value for s in ShelterStatus)})
     f = services.ShelterFilters(
         region=q.region,
         status=q.status,
@@ -209,6 +211,8 @@ def nearest() -> Response:
 @roles_required(ALL_ROLES)
 def points() -> Response:
     q = validate(ListQuery, request.args.to_dict())
+    if q.status and q.status not in {s.value for s in PointStatus}:
+        raise ValidationFailed({"status": "must be one of: " + ", ".join(s.value for s in PointStatus)})
     stmt = services.point_query(q.region, q.kind, q.status, q.q, _bbox(q.bbox)).order_by(EvacuationPoint.id)
     rows, total = _page(stmt, q)
     return jsonify(items=[point_dict(p) for p in rows], page=q.page, per_page=q.per_page, total=total)

@@ -90,14 +90,14 @@ class PointIn(Located):
     address: OptStr = Field(default=None, max_length=300)
     status: PointStatus = PointStatus.ACTIVE
     notes: OptStr = Field(default=None, max_length=5000)
-    owner_org_id: int | None = None
+    owner_org_id: Annotated[int | None, Field(default=None, ge=1, le=2_147_483_647)]
 
 
 class ShelterIn(Located):
     code: Annotated[str, Field(min_length=1, max_length=40)]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     type: ShelterType
-    owner_org_id: int | None = None
+    owner_org_id: Annotated[int | None, Field(default=None, ge=1, le=2_147_483_647)]
     manager_name: OptStr = Field(default=None, max_length=200)
     manager_phone: OptStr = Field(default=None, max_length=30)
     address: OptStr = Field(default=None, max_length=300)
