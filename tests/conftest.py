@@ -411,5 +411,5 @@ def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base_url}/dashboard")

@@ -89,7 +89,8 @@ def build_map(settings: MapSettings, static_url: Callable[[str], str] | str) -> 
         control=False,
     )
     tiles.add_to(m)
-    LocateControl(auto_start=False, flyTo=True, keepCurrentZoomLevel=True).add_to(m)
+    # No icon font is shipped: the button draws its icon with CSS (.siaga-locate in app.css).
+    LocateControl(auto_start=False, flyTo=True, keepCurrentZoomLevel=True, icon="siaga-locate").add_to(m)
     Fullscreen(position="topleft").add_to(m)
     config = {
         "layers": [

@@ -24,7 +24,7 @@ from siaga.maps.models import MapShare
 from siaga.registry.models import EvacuationPoint, Shelter, ShelterStatus
 
 LAYERS = ("shelters", "points", "hazards", "warnings", "aid", "boundaries")
-CLUSTER_MAX_ZOOM = 12
+CLUSTER_MAX_ZOOM = 10
 MAX_POINTS = 2000
 CELL_PX = 60
 

@@ -7,7 +7,17 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -260,7 +270,7 @@ def shared_map(token: str) -> Response:
         nearest=False,
         template="maps/shared.html",
     )
-    resp = Response(html)
+    resp = make_response(html)
     # Embeddable in partners' pages; nothing on it can act.
     resp.headers["Content-Security-Policy"] = "frame-ancestors *"
     resp.headers["Referrer-Policy"] = "no-referrer"

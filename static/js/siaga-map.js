@@ -126,6 +126,12 @@
       var m;
       if (p.cluster) {
         m = L.marker(ll, { icon: clusterIcon(p.n, kind) });
+        if (kind === "shelters") {
+          m.on("add", function () {
+            var node = m.getElement();
+            if (node) node.style.background = shelterColour({ status: "open", o: p.o, c: p.c });
+          });
+        }
         m.on("click", function () { self.map.setView(ll, Math.min(self.map.getZoom() + 2, 18)); });
         m.bindTooltip(self.clusterText(kind, p));
       } else {
