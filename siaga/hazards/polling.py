@@ -114,7 +114,7 @@ class PollResult:
 
 def fetch_reports(feed: Feed, body: bytes, session: requests.Session) -> list[Report]:
     """Parse a feed body into normalised reports (nowcast: fetch the CAP files it links)."""
-    from siaga.hazards import adapt
+    from siaga.hazards import bmkg as adapt
 
     if feed.name != "nowcast":
         return adapt.reports_from(feed.name, body)
@@ -125,15 +125,19 @@ def fetch_reports(feed: Feed, body: bytes, session: requests.Session) -> list[Re
     for link in adapt.nowcast_links(body, feed_url(feed)):
         if link.identifier and link.identifier in known:
             continue
-        resp = session.get(link.url)
-        resp.raise_for_status()
-        reports.extend(adapt.reports_from("cap", resp.content))
+        # One missing or broken CAP file must not hide the other warnings.
+        try:
+            resp = session.get(link.url)
+            resp.raise_for_status()
+            reports.extend(adapt.reports_from("cap", resp.content))
+        except (requests.RequestException, adapt.FeedParseError) as exc:
+            log.warning("nowcast: skipped %s (%s)", link.url, exc)
     return reports
 
 
 def poll(name: str) -> PollResult:
     """Fetch, parse and ingest one feed; flushes, the caller commits."""
-    from siaga.hazards.feeds import FeedParseError
+    from siaga.hazards.bmkg import FeedParseError
     from siaga.hazards.services import process_report
     from siaga.messaging.services import queued_ids
 
