@@ -65,9 +65,10 @@ def js_labels() -> dict[str, str]:
         "nearest_title": _("Nearest open shelters"),
         "no_nearest": _("No open shelter with enough free places."),
         "load_error": _("Could not load the layer"),
-        "legend_low": _("below 70 % full"),
-        "legend_mid": _("70–95 % full"),
-        "legend_high": _("over 95 % full"),
+        # Occupancy bands: symbols read the same in both languages.
+        "legend_low": "< 70 %",
+        "legend_mid": "70–95 %",
+        "legend_high": "> 95 %",
         "legend_closed": _("closed"),
         "legend_stale": _("not updated recently"),
     }
