@@ -30,5 +30,5 @@ ensure_venv() {
     touch "$stamp"
   fi
   # Translations are compiled from the committed .po files on every start (fast).
-  .venv/bin/pybabel compile -q -d siaga/translations >/dev/null 2>&1 || .venv/bin/pybabel compile -d siaga/translations
+  .venv/bin/pybabel compile -d siaga/translations >/dev/null
 }

@@ -85,6 +85,7 @@ ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     ],
 }
 
+
 def _domain_tables() -> list[dict[str, list[tuple[str, str, dict[str, str]]]]]:
     """Each domain may keep its own table in ``tests/<domain>/routes.py`` as ``ROUTES``."""
     import importlib
