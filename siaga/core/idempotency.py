@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from siaga.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
+KEY_CHARS = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def _request_hash() -> str:
@@ -73,8 +75,10 @@ def idempotent(view: F) -> F:
             else:
                 db.session.rollback()
             return jsonify(body), status
-        if len(key) > 200:
-            return jsonify(error="validation failed", fields={HEADER: "at most 200 characters"}), 422
+        if len(key) > 200 or not KEY_CHARS.fullmatch(key):
+            return jsonify(
+                error="validation failed", fields={HEADER: "1 to 200 visible ASCII characters"}
+            ), 422
         req_hash = _request_hash()
         existing = _find(key)
         if existing is not None:

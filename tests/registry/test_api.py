@@ -214,3 +214,16 @@ def test_api_write_with_session_cookie_needs_csrf(app, client, users, monkeypatc
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     resp = client.post("/api/v1/shelters", json=SHELTER)
     assert resp.status_code == 400 and resp.get_json()["error"] == "csrf"
+
+
+@pytest.mark.parametrize("key", ["\x00", "a b", "ключ", "x" * 201])
+def test_bad_idempotency_key_is_422(api, make_shelter, key):
+    s = make_shelter()
+    resp = api(
+        "POST",
+        f"/api/v1/shelters/{s.id}/occupancy",
+        body={"kind": "check_in", "people": 1},
+        headers={"Idempotency-Key": key.encode("utf-8").decode("latin-1")},
+    )
+    assert resp.status_code == 422 and "Idempotency-Key" in resp.get_json()["fields"]
+    assert s.occupants == 0
