@@ -58,6 +58,20 @@ def _find(key: str) -> IdempotencyRecord | None:
     )
 
 
+def after_commit(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` once the request's transaction has committed (e.g. enqueue tasks)."""
+    from flask import g
+
+    g.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit() -> None:
+    from flask import g
+
+    for callback in g.pop("after_commit", []):
+        callback()
+
+
 def idempotent(view: F) -> F:
     """Wrap a JSON write view that returns ``(body, status)`` and does not commit itself.
 
@@ -72,6 +86,7 @@ def idempotent(view: F) -> F:
             body, status = view(*args, **kwargs)
             if status < 400:
                 db.session.commit()
+                _run_after_commit()
             else:
                 db.session.rollback()
             return jsonify(body), status
@@ -106,6 +121,7 @@ def idempotent(view: F) -> F:
             if twin is None:
                 raise
             return _replay(twin, req_hash)
+        _run_after_commit()
         return jsonify(body), status
 
     return wrapper  # type: ignore[return-value]

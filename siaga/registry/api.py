@@ -14,9 +14,10 @@ from werkzeug.wrappers import Response
 from siaga.accounts.models import Role
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
 from siaga.core.errors import NotAllowed, ValidationFailed
-from siaga.core.idempotency import idempotent
+from siaga.core.idempotency import after_commit, idempotent
 from siaga.core.validation import validate
 from siaga.extensions import csrf, db
+from siaga.messaging.tasks import enqueue
 from siaga.registry import services
 from siaga.registry.models import EvacuationPoint, PointStatus, Shelter, ShelterAssignment, ShelterStatus
 from siaga.registry.nearest import nearest_points, nearest_shelters
@@ -184,6 +185,7 @@ def post_occupancy(shelter_id: int) -> tuple[dict[str, Any], int]:
     event = services.record_occupancy(s.id, data, current_user)
     shelter_now = services.get_shelter(s.id)
     assert shelter_now is not None
+    after_commit(lambda: enqueue(event.notice_delivery_ids))
     return {"event": event_dict(event), "shelter": shelter_dict(shelter_now, contacts=True)}, 201
 
 

@@ -279,6 +279,7 @@ def record_occupancy(shelter_id: int, data: OccupancyIn, user: User | None) -> O
     actor = current_actor()
     shelter.occupancy_updated_at = now
     shelter.occupancy_updated_by = actor.label
+    status_before = shelter.status
     _apply_capacity_status(shelter)
     event = OccupancyEvent(
         shelter_id=shelter.id,
@@ -295,7 +296,46 @@ def record_occupancy(shelter_id: int, data: OccupancyIn, user: User | None) -> O
     )
     db.session.add(event)
     db.session.flush()
+    event.notice_delivery_ids = status_notice(shelter, status_before)  # type: ignore[attr-defined]
     return event
+
+
+def status_notice(shelter: Shelter, before: ShelterStatus) -> list[int]:
+    """Tell coordinators (and the shelter's own organisation) when a shelter fills up or opens.
+
+    Returns queued delivery ids; the caller enqueues them after its commit (the beat sweep
+    picks them up otherwise). One message per shelter, status and hour.
+    """
+    if shelter.status == before or shelter.status not in (ShelterStatus.FULL, ShelterStatus.OPEN):
+        return []
+    if shelter.status == ShelterStatus.OPEN and before != ShelterStatus.STANDBY:
+        return []  # back below capacity is not news; opening from standby is
+    from siaga.messaging import services as messaging
+
+    kind = "shelter_full" if shelter.status == ShelterStatus.FULL else "shelter_opened"
+    recipients = {c.id: c for c in messaging.coordinators_on_duty()}
+    owners = db.session.scalars(
+        select(User).where(User.organisation_id == shelter.owner_org_id, User.is_active_user.is_(True))
+    )
+    for user in owners:
+        c = messaging.contact_for_user(user)
+        recipients[c.id] = c
+    msg = messaging.create_message(
+        kind=kind,
+        facts={
+            "name": shelter.name,
+            "occupants": shelter.occupants,
+            "capacity": shelter.capacity,
+            "address": shelter.address or "",
+        },
+        recipients=recipients.values(),
+        severity=2 if kind == "shelter_full" else 1,
+        requires_ack=kind == "shelter_full",
+        source={"shelter_id": shelter.id},
+        dedupe_key=f"{kind}:{shelter.id}:{utcnow():%Y%m%d%H}",
+        channels=["inapp"],
+    )
+    return messaging.queued_ids(msg) if msg else []
 
 
 def occupancy_history(shelter_id: int, limit: int = 500) -> list[OccupancyEvent]:

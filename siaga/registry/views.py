@@ -15,6 +15,7 @@ from siaga.core.auth import ALL_ROLES, OPERATIONS, READERS, roles_required
 from siaga.core.errors import Conflict, ValidationFailed
 from siaga.core.validation import validate
 from siaga.extensions import db
+from siaga.messaging.tasks import enqueue
 from siaga.regions.models import Region, RegionLevel
 from siaga.regions.services import list_regions, region_names
 from siaga.registry import labels, services
@@ -272,8 +273,9 @@ def shelter_occupancy(shelter_id: int) -> Response | tuple[str, int]:
     values["overflow"] = request.form.get("overflow", "")
     try:
         data = validate(OccupancyIn, values)
-        services.record_occupancy(shelter.id, data, current_user)
+        event = services.record_occupancy(shelter.id, data, current_user)
         db.session.commit()
+        enqueue(event.notice_delivery_ids)
         flash(_("Occupancy updated."), "success")
         return redirect(url_for("registry.shelter_detail", shelter_id=shelter.id))
     except (ValidationFailed, Conflict) as exc:

@@ -167,3 +167,22 @@ def test_occupancy_changes_are_audited(db_session, make_shelter, users):
         r.action == "update" and r.after.get("occupants") == 4 and r.before.get("occupants") == 0
         for r in rows
     )
+
+
+def test_shelter_full_and_opened_notify_coordinators_once(db_session, make_shelter, users):
+    from siaga.messaging.models import Message
+
+    s = make_shelter(capacity=3, status="standby")
+    ev = record_occupancy(s.id, occ(kind="check_in", people=1), users["coordinator"])
+    assert ev.notice_delivery_ids  # opened from standby
+    ev = record_occupancy(s.id, occ(kind="check_in", people=1), users["coordinator"])
+    assert ev.notice_delivery_ids == []  # nothing new
+    ev = record_occupancy(s.id, occ(kind="check_in", people=1), users["coordinator"])
+    assert s.status == ShelterStatus.FULL and ev.notice_delivery_ids
+    kinds = [
+        m.kind
+        for m in db_session.scalars(select(Message).where(Message.source["shelter_id"].as_integer() == s.id))
+    ]
+    assert sorted(kinds) == ["shelter_full", "shelter_opened"]
+    full = db_session.scalars(select(Message).where(Message.kind == "shelter_full")).one()
+    assert "PENUH" in full.body_id and {d.channel for d in full.deliveries} == {"inapp"}
