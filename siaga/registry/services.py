@@ -296,7 +296,7 @@ def record_occupancy(shelter_id: int, data: OccupancyIn, user: User | None) -> O
     )
     db.session.add(event)
     db.session.flush()
-    event.notice_delivery_ids = status_notice(shelter, status_before)  # type: ignore[attr-defined]
+    event.notice_delivery_ids = status_notice(shelter, status_before)
     return event
 
 
