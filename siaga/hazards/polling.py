@@ -114,23 +114,23 @@ class PollResult:
 
 def fetch_reports(feed: Feed, body: bytes, session: requests.Session) -> list[Report]:
     """Parse a feed body into normalised reports (nowcast: fetch the CAP files it links)."""
-    from siaga.hazards import bmkg as adapt
+    from siaga.hazards import bmkg
 
     if feed.name != "nowcast":
-        return adapt.reports_from(feed.name, body)
+        return bmkg.reports_from(feed.name, body)
     reports: list[Report] = []
     known = set(
         db.session.scalars(select(HazardEvent.identifier).where(HazardEvent.kind == HazardKind.WEATHER))
     )
-    for link in adapt.nowcast_links(body, feed_url(feed)):
+    for link in bmkg.nowcast_links(body, feed_url(feed)):
         if link.identifier and link.identifier in known:
             continue
         # One missing or broken CAP file must not hide the other warnings.
         try:
             resp = session.get(link.url)
             resp.raise_for_status()
-            reports.extend(adapt.reports_from("cap", resp.content))
-        except (requests.RequestException, adapt.FeedParseError) as exc:
+            reports.extend(bmkg.reports_from("cap", resp.content))
+        except (requests.RequestException, bmkg.FeedParseError) as exc:
             log.warning("nowcast: skipped %s (%s)", link.url, exc)
     return reports
 

@@ -1,7 +1,7 @@
 """Normalised hazard reports: what the ingest needs from any feed, whatever its quirks.
 
-Feed parsers (siaga.hazards.feeds) turn bytes into their own dataclasses;
-:mod:`siaga.hazards.adapt` turns those into these. Times are aware UTC.
+The pure parsers in :mod:`siaga.hazards.bmkg` turn each feed's bytes into these.
+Times are aware UTC.
 """
 
 from __future__ import annotations
