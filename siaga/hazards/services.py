@@ -307,6 +307,20 @@ def _norm(name: str) -> str:
     return re.sub(r"[^A-Z]", "", name)
 
 
+def _impact_row(ev: HazardEvent, t: dict[str, Any], **values: Any) -> EventImpact:
+    return EventImpact(
+        event_id=ev.id,
+        target_type=t["type"],
+        target_id=t["id"],
+        name=t["name"],
+        region_code=t["region"],
+        lat=t["lat"],
+        lon=t["lon"],
+        people=t["people"],
+        **values,
+    )
+
+
 def compute_impact(ev: HazardEvent) -> list[EventImpact]:
     """Replace the event's impact rows; set its severity, max MMI and affected counts (AOR only)."""
     from siaga.hazards import intensity as ipe
@@ -331,20 +345,7 @@ def compute_impact(ev: HazardEvent) -> list[EventImpact]:
             if in_aor(t["region"], aor):
                 max_mmi = mmi if max_mmi is None else max(max_mmi, mmi)
             if mmi >= threshold:
-                rows.append(
-                    EventImpact(
-                        event_id=ev.id,
-                        target_type=t["type"],
-                        target_id=t["id"],
-                        name=t["name"],
-                        region_code=t["region"],
-                        lat=t["lat"],
-                        lon=t["lon"],
-                        mmi=round(mmi, 2),
-                        distance_km=round(dist, 1),
-                        people=t["people"],
-                    )
-                )
+                rows.append(_impact_row(ev, t, mmi=round(mmi, 2), distance_km=round(dist, 1)))
         rows.sort(key=lambda r: -(r.mmi or 0))
         if max_mmi is not None and max_mmi >= threshold:
             severity = mmi_severity(max_mmi)
@@ -362,19 +363,7 @@ def compute_impact(ev: HazardEvent) -> list[EventImpact]:
         for t in targets:
             regency = ".".join(str(t["region"]).split(".")[:2])
             if regency in zones:
-                rows.append(
-                    EventImpact(
-                        event_id=ev.id,
-                        target_type=t["type"],
-                        target_id=t["id"],
-                        name=t["name"],
-                        region_code=t["region"],
-                        lat=t["lat"],
-                        lon=t["lon"],
-                        level=zones[regency],
-                        people=t["people"],
-                    )
-                )
+                rows.append(_impact_row(ev, t, level=zones[regency]))
         severity = max(
             (TSUNAMI_SEVERITY.get(lv, 0) for code, lv in zones.items() if in_aor(code, aor)), default=0
         )
@@ -383,19 +372,7 @@ def compute_impact(ev: HazardEvent) -> list[EventImpact]:
         inside = ipe.points_inside([(t["lat"], t["lon"]) for t in targets], polygons)
         for t, hit in zip(targets, inside, strict=True):
             if hit:
-                rows.append(
-                    EventImpact(
-                        event_id=ev.id,
-                        target_type=t["type"],
-                        target_id=t["id"],
-                        name=t["name"],
-                        region_code=t["region"],
-                        lat=t["lat"],
-                        lon=t["lon"],
-                        level=ev.cap_severity,
-                        people=t["people"],
-                    )
-                )
+                rows.append(_impact_row(ev, t, level=ev.cap_severity))
         if any(in_aor(r.region_code, aor) for r in rows):
             severity = CAP_SEVERITY.get(ev.cap_severity or "", 1)
     for rank, row in enumerate(rows):
