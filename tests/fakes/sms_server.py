@@ -19,13 +19,14 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.http_base import LocalHttpServer
 
 
 @dataclass
-class FakeSms:
+class FakeSms(LocalHttpServer):
     """The fake gateway."""
 
     userkey: str = "zz-user-KEY-1"
@@ -55,32 +56,9 @@ class FakeSms:
             self._server_errors.extend([status] * n)
 
     @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def url(self) -> str:
         """The send endpoint (``SMS_URL``)."""
         return f"{self.base_url}/api/sendsms/"
-
-    def __enter__(self) -> Self:
-        handler = type("Handler", (_Handler,), {"owner": self})  # a handler class bound to this fake
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._httpd is not None and self._thread is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def handle(self, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
         """The (status, JSON, extra headers) answer to one request."""
@@ -126,3 +104,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+
+FakeSms.handler_base = _Handler

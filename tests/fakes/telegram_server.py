@@ -19,13 +19,14 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.http_base import LocalHttpServer
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LocalHttpServer):
     """The fake server; ``base_url`` is what ``TELEGRAM_API_URL`` should be."""
 
     token: str = "123456:TEST-token_abc"
@@ -55,29 +56,6 @@ class FakeTelegram:
             self._missing_chats.add(str(chat_id))
 
     # -- lifecycle -------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> Self:
-        handler = type("Handler", (_Handler,), {"owner": self})  # a handler class bound to this fake
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._httpd is not None and self._thread is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
     # -- protocol --------------------------------------------------------------------
     def handle(self, path: str, content_type: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         """The (status, JSON) answer to one request."""
@@ -171,3 +149,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+
+FakeTelegram.handler_base = _Handler

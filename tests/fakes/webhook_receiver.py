@@ -20,8 +20,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.fakes.http_base import LocalHttpServer
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Received:
 
 
 @dataclass
-class WebhookReceiver:
+class WebhookReceiver(LocalHttpServer):
     """The fake receiver; ``url`` is where to deliver."""
 
     secret: str = "webhook-TEST-secret-xyz"
@@ -56,12 +57,6 @@ class WebhookReceiver:
             self._responses.extend([(status, dict(headers or {}))] * n)
 
     @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def url(self) -> str:
         """A delivery URL on this receiver."""
         return f"{self.base_url}/hooks/siaga"
@@ -70,23 +65,6 @@ class WebhookReceiver:
     def verified(self) -> list[Received]:
         """Only the deliveries whose signature checked out."""
         return [m for m in self.messages if m.verified]
-
-    def __enter__(self) -> Self:
-        handler = type("Handler", (_Handler,), {"owner": self})  # a handler class bound to this fake
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._httpd is not None and self._thread is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def check(self, headers: dict[str, str], body: bytes) -> tuple[bool, str]:
         """(verified, reason) for a delivery, independently of Siaga's code."""
@@ -130,3 +108,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+
+WebhookReceiver.handler_base = _Handler
