@@ -117,6 +117,48 @@ def _visible_shelter(shelter_id: int) -> Shelter:
 # ---------------------------------------------------------------- shelters
 
 
+def _form_page(
+    *,
+    fields: list[str],
+    schema: Any,
+    initial: dict[str, Any],
+    save: Any,
+    saved: Any,
+    detail: Any,
+    template: str,
+    record: dict[str, Any],
+    code: str | None = None,
+) -> str | Response | tuple[str, int]:
+    """GET shows the form; POST validates (errors beside each field, 422) or saves and redirects."""
+    errors: dict[str, str] = {}
+    values = initial
+    if request.method == "POST":
+        values = _form_dict(fields)
+        if code is not None:
+            values["code"] = code  # the code is the import key; it never changes
+        try:
+            data = validate(schema, values)
+            obj = save(data)
+            db.session.commit()
+            flash(saved(obj), "success")
+            if data.coordinate_warnings():
+                flash(
+                    _("Note: the coordinates are outside Indonesia. Check latitude and longitude."), "warning"
+                )
+            return redirect(detail(obj))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(template, values=values, errors=errors, **record, **_form_context()), (
+        422 if errors else 200
+    )
+
+
+def _record_values(obj: Any, fields: list[str]) -> dict[str, Any]:
+    values = {f: getattr(obj, f) for f in fields}
+    return {k: getattr(v, "value", v) for k, v in values.items()}
+
+
 @bp.get("/shelters")
 @roles_required(ALL_ROLES)
 def shelter_list() -> str:
@@ -161,27 +203,16 @@ def shelter_list() -> str:
 @bp.route("/shelters/new", methods=["GET", "POST"])
 @roles_required(READERS)
 def shelter_new() -> str | Response | tuple[str, int]:
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {"status": "standby", "type": "school"}
-    if request.method == "POST":
-        values = _form_dict(SHELTER_FIELDS)
-        try:
-            data = validate(ShelterIn, values)
-            shelter = services.create_shelter(data, current_user)
-            db.session.commit()
-            flash(_("Shelter %(name)s saved.", name=shelter.name), "success")
-            if data.coordinate_warnings():
-                flash(
-                    _("Note: the coordinates are outside Indonesia. Check latitude and longitude."), "warning"
-                )
-            return redirect(url_for("registry.shelter_detail", shelter_id=shelter.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    status = 422 if errors else 200
-    return render_template(
-        "registry/shelter_form.html", values=values, errors=errors, shelter=None, **_form_context()
-    ), status
+    return _form_page(
+        fields=SHELTER_FIELDS,
+        schema=ShelterIn,
+        initial={"status": "standby", "type": "school"},
+        save=lambda data: services.create_shelter(data, current_user),
+        saved=lambda obj: _("Shelter %(name)s saved.", name=obj.name),
+        detail=lambda obj: url_for("registry.shelter_detail", shelter_id=obj.id),
+        template="registry/shelter_form.html",
+        record={"shelter": None},
+    )
 
 
 def small_map(lat: float, lon: float, name: str) -> Any:
@@ -242,25 +273,17 @@ def shelter_edit(shelter_id: int) -> str | Response | tuple[str, int]:
     shelter = _visible_shelter(shelter_id)
     if not services.can_edit(current_user, shelter):
         abort(403)
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {f: getattr(shelter, f) for f in SHELTER_FIELDS}
-    for key in ("type", "status"):
-        values[key] = values[key].value
-    if request.method == "POST":
-        values = _form_dict(SHELTER_FIELDS)
-        values["code"] = shelter.code  # the code is the import key; it never changes
-        try:
-            data = validate(ShelterIn, values)
-            services.update_shelter(shelter, data, current_user)
-            db.session.commit()
-            flash(_("Shelter %(name)s saved.", name=shelter.name), "success")
-            return redirect(url_for("registry.shelter_detail", shelter_id=shelter.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "registry/shelter_form.html", values=values, errors=errors, shelter=shelter, **_form_context()
-    ), 422 if errors else 200
+    return _form_page(
+        fields=SHELTER_FIELDS,
+        schema=ShelterIn,
+        initial=_record_values(shelter, SHELTER_FIELDS),
+        save=lambda data: services.update_shelter(shelter, data, current_user),
+        saved=lambda obj: _("Shelter %(name)s saved.", name=obj.name),
+        detail=lambda obj: url_for("registry.shelter_detail", shelter_id=obj.id),
+        template="registry/shelter_form.html",
+        record={"shelter": shelter},
+        code=shelter.code,
+    )
 
 
 @bp.post("/shelters/<int:shelter_id>/occupancy")
@@ -343,26 +366,16 @@ def point_list() -> str:
 @bp.route("/points/new", methods=["GET", "POST"])
 @roles_required(READERS)
 def point_new() -> str | Response | tuple[str, int]:
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {"kind": "assembly", "status": "active"}
-    if request.method == "POST":
-        values = _form_dict(POINT_FIELDS)
-        try:
-            data = validate(PointIn, values)
-            point = services.create_point(data, current_user)
-            db.session.commit()
-            flash(_("Evacuation point %(name)s saved.", name=point.name), "success")
-            if data.coordinate_warnings():
-                flash(
-                    _("Note: the coordinates are outside Indonesia. Check latitude and longitude."), "warning"
-                )
-            return redirect(url_for("registry.point_detail", point_id=point.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "registry/point_form.html", values=values, errors=errors, point=None, **_form_context()
-    ), 422 if errors else 200
+    return _form_page(
+        fields=POINT_FIELDS,
+        schema=PointIn,
+        initial={"kind": "assembly", "status": "active"},
+        save=lambda data: services.create_point(data, current_user),
+        saved=lambda obj: _("Evacuation point %(name)s saved.", name=obj.name),
+        detail=lambda obj: url_for("registry.point_detail", point_id=obj.id),
+        template="registry/point_form.html",
+        record={"point": None},
+    )
 
 
 @bp.get("/points/<int:point_id>")
@@ -389,24 +402,17 @@ def point_edit(point_id: int) -> str | Response | tuple[str, int]:
         abort(404)
     if not services.can_edit(current_user, point):
         abort(403)
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {f: getattr(point, f) for f in POINT_FIELDS}
-    values["kind"], values["status"] = point.kind.value, point.status.value
-    if request.method == "POST":
-        values = _form_dict(POINT_FIELDS)
-        values["code"] = point.code
-        try:
-            data = validate(PointIn, values)
-            services.update_point(point, data, current_user)
-            db.session.commit()
-            flash(_("Evacuation point %(name)s saved.", name=point.name), "success")
-            return redirect(url_for("registry.point_detail", point_id=point.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "registry/point_form.html", values=values, errors=errors, point=point, **_form_context()
-    ), 422 if errors else 200
+    return _form_page(
+        fields=POINT_FIELDS,
+        schema=PointIn,
+        initial=_record_values(point, POINT_FIELDS),
+        save=lambda data: services.update_point(point, data, current_user),
+        saved=lambda obj: _("Evacuation point %(name)s saved.", name=obj.name),
+        detail=lambda obj: url_for("registry.point_detail", point_id=obj.id),
+        template="registry/point_form.html",
+        record={"point": point},
+        code=point.code,
+    )
 
 
 # ---------------------------------------------------------------- nearest
