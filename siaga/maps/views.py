@@ -38,6 +38,9 @@ bp = Blueprint("maps", __name__)
 
 DEFAULT_CENTER = (-2.2, 102.8)  # between the three seed regions
 DEFAULT_ZOOM = 7
+#: Layers drawn when the map opens; the others are one click away in the layer control
+#: (the aid layer computes needs per shelter and is the slowest to load: docs/BENCHMARKS.md).
+DEFAULT_VISIBLE = frozenset({"shelters", "points", "hazards"})
 REGION_VIEWS = {"16.06": ((-2.45, 103.83), 9), "16.71": ((-2.97, 104.74), 12), "13.02": ((-0.98, 100.84), 10)}
 
 
@@ -91,7 +94,7 @@ def _map_page(
 ) -> str:
     names = layer_labels()
     layers = [
-        LayerSpec(id=lid, label=names[lid], url=data_url(lid), kind=lid, visible=lid != "boundaries")
+        LayerSpec(id=lid, label=names[lid], url=data_url(lid), kind=lid, visible=lid in DEFAULT_VISIBLE)
         for lid in layer_ids
         if lid in PROVIDERS
     ]
