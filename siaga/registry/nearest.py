@@ -51,8 +51,10 @@ GEO_LO = 0.9944
 GEO_HI = 1.0045
 #: A cap of this radius covers the whole sphere.
 WHOLE_SPHERE_KM = math.pi * EARTH_RADIUS_KM
-#: First search radius (km): a town's worth of shelters in the dense parts of the country.
-START_RADIUS_KM = 4.0
+#: First search radius (km). Small on purpose: a B-tree on (lat, lon) seeks on latitude only,
+#: so a box costs in proportion to its height times the width of the country (all rows in that
+#: latitude band are visited in the index); a couple of cheap rounds beat one tall box.
+START_RADIUS_KM = 2.0
 #: Growth per round when fewer than k rows were found: at least ×1.5, at most ×4.
 MIN_GROWTH, MAX_GROWTH = 1.5, 4.0
 #: Box edges are widened by this much (degrees) against rounding at the boundary.
