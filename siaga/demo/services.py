@@ -45,4 +45,7 @@ def load_demo() -> list[str]:
     if added:
         created.append(f"{added} regions")
     created.extend(load_registry_demo())
+    from siaga.aid.demo import load_aid_demo
+
+    created.extend(load_aid_demo())
     return created

@@ -552,6 +552,7 @@ def _paths() -> dict[str, Any]:
 @functools.cache
 def _document() -> dict[str, Any]:
     from siaga import __version__
+    from siaga.aid.openapi import aid_paths, aid_schemas
 
     return {
         "openapi": "3.0.3",
@@ -565,9 +566,9 @@ def _document() -> dict[str, Any]:
                 "with one reason per field. Writes accept an `Idempotency-Key` header for safe retries."
             ),
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **aid_paths()},
         "components": {
-            "schemas": _components(),
+            "schemas": {**_components(), **aid_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "an API token"}
             },

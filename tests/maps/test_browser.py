@@ -83,7 +83,8 @@ def _open_city_map(page, live_server, path="/map?region=16.71"):
     page.goto(live_server + path)
     page.wait_for_function("window.siagaMapReady === true", timeout=20_000)
     # zoom to the seeded city block so single shelters (not clusters) are drawn
-    page.evaluate("window.siagaMap.map.setView([-2.97, 104.76], 15)")
+    page.evaluate("window.siagaMapReady = false; window.siagaMap.map.setView([-2.97, 104.76], 15)")
+    page.wait_for_function("window.siagaMapReady === true", timeout=20_000)  # the re-fetch for the new view
     page.wait_for_function(f"{COUNT} >= 3", timeout=20_000)
     return dialogs
 
