@@ -108,8 +108,13 @@ def _count(model: Any, where: list[Any]) -> int:
 
 
 def shelter_features(
-    view: View, *, stale_hours: int, editable_org: int | None, can_edit_all: bool
+    view: View, *, stale_hours: int, editable_org: int | None, can_edit_all: bool, contacts: bool = False
 ) -> dict[str, Any]:
+    """Shelters in the view: clusters, or one feature per shelter.
+
+    ``contacts``: include the manager's name and phone (``mn``, ``mp``), only for roles
+    allowed to see people's contact details (never on a share link).
+    """
     where = _in_view(Shelter, view)
     if view.zoom <= CLUSTER_MAX_ZOOM or _count(Shelter, where) > MAX_POINTS:
         extra = [
@@ -133,6 +138,8 @@ def shelter_features(
         Shelter.capacity,
         Shelter.occupancy_updated_at,
         Shelter.owner_org_id,
+        Shelter.manager_name,
+        Shelter.manager_phone,
     ]
     feats = []
     for r in db.session.execute(select(*cols).where(*where)).all():
@@ -153,6 +160,8 @@ def shelter_features(
                 },
             }
         )
+        if contacts and (r.manager_name or r.manager_phone):
+            feats[-1]["properties"].update(mn=r.manager_name or "", mp=r.manager_phone or "")
     return {"type": "FeatureCollection", "clustered": False, "features": feats}
 
 

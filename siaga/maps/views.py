@@ -33,6 +33,7 @@ from siaga.maps.builder import LayerSpec, MapSettings, build_map, page_parts
 from siaga.maps.models import MapShare
 from siaga.regions.services import DATA_DIR
 from siaga.registry import labels as reg_labels
+from siaga.registry import services as reg_services
 
 bp = Blueprint("maps", __name__)
 
@@ -60,6 +61,7 @@ def js_labels() -> dict[str, str]:
         "occupancy": _("Occupancy"),
         "capacity": _("Capacity"),
         "updated": _("Updated"),
+        "manager": _("Manager"),
         "details": _("Details"),
         "edit": _("Edit"),
         "free": _("free"),
@@ -155,7 +157,11 @@ def _shelters(view: services.View, share: MapShare | None) -> dict[str, Any]:
     can_all = share is None and current_user.role in (Role.ADMIN, Role.COORDINATOR)
     org = current_user.organisation_id if share is None and current_user.role == Role.PARTNER else None
     return services.shelter_features(
-        view, stale_hours=current_app.config["SIAGA_STALE_HOURS"], editable_org=org, can_edit_all=can_all
+        view,
+        stale_hours=current_app.config["SIAGA_STALE_HOURS"],
+        editable_org=org,
+        can_edit_all=can_all,
+        contacts=share is None and reg_services.can_see_contacts(current_user),
     )
 
 

@@ -178,6 +178,11 @@
       var fresh = el("div", { className: "popup-fresh" + (p.stale ? " stale" : ""),
         text: (p.stale ? "⚠ " : "") + (L_.updated || "Updated") + ": " + (p.u ? new Date(p.u).toLocaleString(cfg.locale || "id-ID", { timeZone: cfg.timeZone || "Asia/Jakarta" }) : "—") });
       rows.push(fresh);
+      if (p.mn || p.mp) {
+        var contact = el("div", { className: "popup-contact", text: (L_.manager || "Manager") + ": " + (p.mn || "") + (p.mp ? " · " : "") });
+        if (p.mp) contact.appendChild(el("a", { href: "tel:" + p.mp.replace(/[^0-9+]/g, ""), text: p.mp }));
+        rows.push(contact);
+      }
     } else if (kind === "points") {
       rows.push(el("div", { text: (L_["kind_" + p.kind] || p.kind) + " · " + (L_.capacity || "Capacity") + ": " + p.c }));
     } else {

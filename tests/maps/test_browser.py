@@ -48,6 +48,7 @@ def seeded(app, committed_users):
                         "lon": lon,
                         "capacity": 100,
                         "status": "open",
+                        **({"manager_name": "Bu <b>Sari</b>", "manager_phone": "0812-3456-7890"} if i == 1 else {}),
                     }
                 ),
                 user,
@@ -131,6 +132,10 @@ def test_popup_content_and_hostile_name_is_inert(page, live_server, committed_us
     assert page.locator(".leaflet-popup-content img").count() == 0  # no element was created
     assert "0 / 100" in popup.locator(".popup-occupancy").inner_text()
     assert popup.locator("a", has_text="Rincian").get_attribute("href").startswith("/shelters/")
+    contact = popup.locator(".popup-contact")  # coordinators see the manager's contact, as text
+    assert contact.inner_text() == "Pengelola: Bu <b>Sari</b> · 0812-3456-7890"
+    assert contact.locator("a").get_attribute("href") == "tel:081234567890"
+    assert contact.locator("b").count() == 0
     page.wait_for_timeout(300)
     assert dialogs == []  # alert() never ran
 

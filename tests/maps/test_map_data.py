@@ -97,6 +97,17 @@ def test_edit_flags_follow_roles(client, users, places):
     assert all(p["edit"] for p in feats.values())
 
 
+@pytest.mark.parametrize("role", ["coordinator", "partner", "field"])
+def test_logged_in_roles_get_the_manager_contact(client, users, places, role):
+    login(client, users[role].email)
+    feats = {
+        f["properties"]["name"]: f["properties"]
+        for f in _geo(client.get("/map/data/shelters?bbox=104.6,-3.1,104.9,-2.8&zoom=14"))["features"]
+    }
+    assert feats["Posko Polres"]["mn"] == "Pak Budi" and feats["Posko Polres"]["mp"] == "081234567890"
+    assert "mn" not in feats["Posko BPBD"]  # no manager recorded: no empty contact line
+
+
 def test_stale_and_occupancy_in_features(client, users, places, db_session):
     places["polres"].occupancy_updated_at = utcnow() - timedelta(days=2)
     places["bpbd"].occupancy_updated_at = utcnow()
