@@ -144,24 +144,25 @@ def shelter_features(
     feats = []
     for r in db.session.execute(select(*cols).where(*where)).all():
         updated: datetime | None = r.occupancy_updated_at
+        props: dict[str, Any] = {
+            "id": r.id,
+            "name": r.name,
+            "status": ShelterStatus(r.status).value,
+            "o": r.occupants,
+            "c": r.capacity,
+            "u": updated.isoformat() if updated else None,
+            "stale": updated is None or updated < cutoff,
+            "edit": can_edit_all or (editable_org is not None and r.owner_org_id == editable_org),
+        }
+        if contacts and (r.manager_name or r.manager_phone):
+            props.update(mn=r.manager_name or "", mp=r.manager_phone or "")
         feats.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [_round(r.lon), _round(r.lat)]},
-                "properties": {
-                    "id": r.id,
-                    "name": r.name,
-                    "status": ShelterStatus(r.status).value,
-                    "o": r.occupants,
-                    "c": r.capacity,
-                    "u": updated.isoformat() if updated else None,
-                    "stale": updated is None or updated < cutoff,
-                    "edit": can_edit_all or (editable_org is not None and r.owner_org_id == editable_org),
-                },
+                "properties": props,
             }
         )
-        if contacts and (r.manager_name or r.manager_phone):
-            feats[-1]["properties"].update(mn=r.manager_name or "", mp=r.manager_phone or "")
     return {"type": "FeatureCollection", "clustered": False, "features": feats}
 
 

@@ -48,7 +48,11 @@ def seeded(app, committed_users):
                         "lon": lon,
                         "capacity": 100,
                         "status": "open",
-                        **({"manager_name": "Bu <b>Sari</b>", "manager_phone": "0812-3456-7890"} if i == 1 else {}),
+                        **(
+                            {"manager_name": "Bu <b>Sari</b>", "manager_phone": "0812-3456-7890"}
+                            if i == 1
+                            else {}
+                        ),
                     }
                 ),
                 user,
