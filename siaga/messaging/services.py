@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -560,6 +561,7 @@ def unread_count(user: User) -> int:
 def validate_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """Normalise and check a contact's addresses; raise ValidationFailed with field errors."""
     from siaga.messaging.channels.phone import normalize_msisdn
+    from siaga.messaging.channels.webhook import internal_address_reason
 
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
@@ -586,6 +588,17 @@ def validate_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     url = str(data.get("webhook_url") or "").strip()
     if url and not url.startswith(("https://", "http://")):
         errors["webhook_url"] = "must start with https://"
+    elif url:
+        settings = current_app.config.get("SIAGA_CHANNEL_SETTINGS") or {}
+        allowed = str(settings.get("WEBHOOK_ALLOW_PRIVATE") or "").strip().lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+        )
+        reason = None if allowed else internal_address_reason(urlsplit(url).hostname or "", resolve=False)
+        if reason:
+            errors["webhook_url"] = "must be an address outside the task force's network"
     out["webhook_url"] = url or None
     order = [c.strip() for c in data.get("channel_order", []) if c and c.strip()]
     bad = [c for c in order if c not in CHANNELS]

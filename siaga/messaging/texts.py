@@ -90,21 +90,29 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "aid_dispatched": {
         "id": (
             "Bantuan dikirim ke {{ shelter }}",
-            "Bantuan dikirim dari {{ depot }} ke {{ shelter }}:\n{{ items }}\nPerkiraan tiba: {{ eta }}",
+            "Bantuan {{ code }} dikirim dari {{ depot }} ke {{ shelter }}:\n"
+            "{% for i in items %}- {{ i.name }}: {{ i.quantity }} {{ i.unit }}\n{% endfor %}"
+            "Berangkat: {{ dispatched_local }}{% if vehicle %}, kendaraan {{ vehicle }}{% endif %}",
         ),
         "en": (
             "Aid dispatched to {{ shelter }}",
-            "Aid dispatched from {{ depot }} to {{ shelter }}:\n{{ items }}\nExpected: {{ eta }}",
+            "Aid {{ code }} dispatched from {{ depot }} to {{ shelter }}:\n"
+            "{% for i in items %}- {{ i.name }}: {{ i.quantity }} {{ i.unit }}\n{% endfor %}"
+            "Left: {{ dispatched_local }}{% if vehicle %}, vehicle {{ vehicle }}{% endif %}",
         ),
     },
     "aid_delivered": {
         "id": (
             "Bantuan diterima di {{ shelter }}",
-            "Bantuan diterima di {{ shelter }} oleh {{ receiver }}:\n{{ items }}",
+            "Bantuan {{ code }} diterima di {{ shelter }} oleh {{ receiver }}, {{ delivered_local }}:\n"
+            "{% for i in items %}- {{ i.name }}: {{ i.received }} {{ i.unit }}"
+            "{% if i.shortfall %} (kurang {{ i.shortfall }} dari {{ i.quantity }}){% endif +%}\n{% endfor %}",
         ),
         "en": (
             "Aid delivered to {{ shelter }}",
-            "Aid delivered to {{ shelter }}, received by {{ receiver }}:\n{{ items }}",
+            "Aid {{ code }} delivered to {{ shelter }}, received by {{ receiver }}, {{ delivered_local }}:\n"
+            "{% for i in items %}- {{ i.name }}: {{ i.received }} {{ i.unit }}"
+            "{% if i.shortfall %} ({{ i.shortfall }} short of {{ i.quantity }}){% endif +%}\n{% endfor %}",
         ),
     },
     "feed_down": {

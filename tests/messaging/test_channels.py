@@ -41,7 +41,12 @@ from siaga.messaging.channels import (
 )
 from siaga.messaging.channels.base import Secret, Throttle, parse_retry_after, redact
 from siaga.messaging.channels.text import TELEGRAM_MAX, gsm7_len, utf16_len
-from siaga.messaging.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from siaga.messaging.channels.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    internal_address_reason,
+    sign,
+)
 from tests.fakes.sms_server import FakeSms
 from tests.fakes.smtp_server import FakeSmtp, client_context, self_signed_cert
 from tests.fakes.telegram_server import FakeTelegram
@@ -123,7 +128,9 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def webhook_channel(receiver: WebhookReceiver) -> Iterator[Channel]:
-    with build_channel("webhook", {"WEBHOOK_SECRET": receiver.secret}) as channel:
+    # The local receiver listens on 127.0.0.1: allowed here, refused by default (below).
+    settings = {"WEBHOOK_SECRET": receiver.secret, "WEBHOOK_ALLOW_PRIVATE": "1"}
+    with build_channel("webhook", settings) as channel:
         yield channel
 
 
@@ -536,6 +543,37 @@ def test_webhook_delivery_is_verified_by_the_receiver(
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/hook",
+        "http://localhost:{port}/hook",
+        "http://[::1]:{port}/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/hook",
+        "http://0.0.0.0:{port}/hook",
+    ],
+)
+def test_webhook_to_an_internal_address_is_refused_by_default(receiver: WebhookReceiver, url: str) -> None:
+    port = receiver.base_url.rsplit(":", 1)[1]
+    with build_channel("webhook", {"WEBHOOK_SECRET": receiver.secret}) as channel:
+        result = channel.send(url.format(port=port), ALERT)
+    error = result.error or ""
+    assert not result.ok and result.permanent_failure
+    assert error.startswith("webhook: refused") and ("internal address" in error or "this machine" in error)
+    assert receiver.messages == []  # nothing reached the local receiver
+
+
+def test_internal_address_reason_resolves_names() -> None:
+    assert internal_address_reason("localhost") is not None
+    assert internal_address_reason("127.0.0.1") is not None
+    assert internal_address_reason("::ffff:10.1.2.3") is not None  # IPv4-mapped IPv6
+    assert internal_address_reason("93.184.216.34") is None  # a public address
+    assert internal_address_reason("10.1.2.3", resolve=False) is not None  # literals need no DNS
+    assert internal_address_reason("bpbd.example", resolve=False) is None
+
+
 def test_webhook_tampered_body_is_rejected(receiver: WebhookReceiver, webhook_channel: Channel) -> None:
     assert isinstance(webhook_channel, WebhookChannel)
     body = webhook_channel.payload(ALERT)
@@ -582,7 +620,7 @@ def test_sign_matches_the_documented_formula() -> None:
 
 
 def test_webhook_wrong_secret_is_permanent_and_not_echoed(receiver: WebhookReceiver) -> None:
-    with WebhookChannel("hook-WRONG-secret") as channel:
+    with WebhookChannel("hook-WRONG-secret", allow_private=True) as channel:
         result = channel.send(receiver.url, ALERT)
         assert result.permanent_failure
         assert result.status_code == 401

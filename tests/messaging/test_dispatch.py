@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from siaga.core.errors import ValidationFailed
 from siaga.db import utcnow
 from siaga.messaging import services
 from siaga.messaging.models import Contact, Delivery, DeliveryStatus, Group, GroupKind, Message, Subscription
@@ -32,6 +33,7 @@ def fakes(app, monkeypatch):
             "SMTP_SECURITY": "none",
             "MAIL_FROM": "siaga@polres.example",
             "WEBHOOK_SECRET": hook.secret,
+            "WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver listens on 127.0.0.1
         }
         monkeypatch.setitem(app.config, "SIAGA_CHANNEL_SETTINGS", settings)
         yield {"wa": wa, "tg": tg, "smtp": smtp, "hook": hook}
@@ -286,3 +288,22 @@ def test_contact_validation_normalises_phone():
     with pytest.raises(Exception) as err:
         services.validate_contact_fields({"name": "", "phone": "12", "channel_order": ["pigeon"]})
     assert set(err.value.errors) == {"name", "phone", "channel_order"}
+
+
+def test_contact_webhook_on_an_internal_address_is_refused(app, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "SIAGA_CHANNEL_SETTINGS", {"WEBHOOK_SECRET": "s"})
+    for url in (
+        "http://127.0.0.1:8080/x",
+        "http://localhost/x",
+        "https://169.254.169.254/",
+        "http://10.2.3.4/",
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            services.validate_contact_fields({"name": "A", "webhook_url": url})
+        assert set(err.value.errors) == {"webhook_url"}
+    ok = services.validate_contact_fields({"name": "A", "webhook_url": "https://dashboard.bpbd.example/hook"})
+    assert ok["webhook_url"] == "https://dashboard.bpbd.example/hook"
+    monkeypatch.setitem(
+        app.config, "SIAGA_CHANNEL_SETTINGS", {"WEBHOOK_SECRET": "s", "WEBHOOK_ALLOW_PRIVATE": "1"}
+    )
+    assert services.validate_contact_fields({"name": "A", "webhook_url": "http://10.2.3.4/"})["webhook_url"]

@@ -18,14 +18,25 @@ Body::
 
 Answers: 2xx ok; 408/429/5xx and network errors transient (``Retry-After`` honoured);
 other 4xx and redirects (not followed: a signed body must not wander) permanent.
+
+Internal addresses: webhook URLs are typed in by people, so a URL whose host is (or
+resolves to) a loopback, private, link-local, multicast, reserved or unspecified address
+is refused (a permanent failure naming the reason), which keeps the server from being used
+to reach the task force's own network (SSRF: the database, Redis, a cloud metadata
+service). ``WEBHOOK_ALLOW_PRIVATE=1`` lifts this for a receiver inside the same network
+(and for tests with local receivers). The check resolves the name just before the POST;
+a name that changes its answer in between (DNS rebinding) is not covered, and the
+redirect a receiver might answer with is never followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -40,6 +51,7 @@ from .base import (
     Secret,
     SendResult,
     require,
+    setting,
     timeout_setting,
 )
 
@@ -49,6 +61,43 @@ SIGNATURE_HEADER = "X-Siaga-Signature"
 TIMESTAMP_HEADER = "X-Siaga-Timestamp"
 IDEMPOTENCY_HEADER = "X-Siaga-Idempotency-Key"
 DEFAULT_TOLERANCE_S = 300
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def internal_address_reason(host: str, *, resolve: bool = True) -> str | None:
+    """Why ``host`` must not receive webhooks (an internal address), or None when it may.
+
+    ``host`` is a name or an IP literal; a name is resolved (every address it has counts)
+    unless ``resolve`` is False (forms check literals only: no DNS wait while saving).
+    A name that cannot be resolved gives None here: the POST then fails as a network error.
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return f"{host} is this machine"
+    try:
+        addresses = {ipaddress.ip_address(name)}
+    except ValueError:
+        if not resolve:
+            return None
+        try:
+            infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return None
+        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+    for ip in sorted(addresses, key=str):
+        mapped = getattr(ip, "ipv4_mapped", None) or ip
+        if (
+            mapped.is_loopback
+            or mapped.is_private
+            or mapped.is_link_local
+            or mapped.is_multicast
+            or mapped.is_reserved
+            or mapped.is_unspecified
+        ):
+            return f"{host} is an internal address ({ip})"
+    return None
 
 
 def _as_bytes(value: bytes | str) -> bytes:
@@ -102,14 +151,22 @@ class WebhookChannel(HttpChannel):
         *,
         session: requests.Session | None = None,
         timeout: tuple[float, float] | None = None,
+        allow_private: bool = False,
     ) -> None:
         super().__init__(session=session, timeout=timeout)
         self._secret = Secret(secret)
+        self.allow_private = allow_private
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str], session: requests.Session | None = None) -> Self:
-        """Build from ``WEBHOOK_SECRET`` (the HMAC key shared with receivers)."""
-        return cls(require(settings, "WEBHOOK_SECRET"), session=session, timeout=timeout_setting(settings))
+        """Build from ``WEBHOOK_SECRET`` (the HMAC key shared with receivers) and
+        ``WEBHOOK_ALLOW_PRIVATE`` (1 to allow receivers on internal addresses)."""
+        return cls(
+            require(settings, "WEBHOOK_SECRET"),
+            session=session,
+            timeout=timeout_setting(settings),
+            allow_private=setting(settings, "WEBHOOK_ALLOW_PRIVATE").lower() in _TRUE,
+        )
 
     def secrets(self) -> tuple[Secret, ...]:
         return (self._secret,)
@@ -150,6 +207,10 @@ class WebhookChannel(HttpChannel):
             url = self.normalize_address(address)
         except ValueError as exc:
             return SendResult.permanent(f"webhook: {exc}")
+        if not self.allow_private:
+            reason = internal_address_reason(urlsplit(url).hostname or "")
+            if reason:
+                return SendResult.permanent(f"webhook: refused, {reason}")
         body = self.payload(message)
         headers = self.signed_headers(body)
         if message.idempotency_key:
