@@ -12,6 +12,7 @@ from siaga.extensions import db
 from siaga.hazards import polling
 from siaga.hazards.models import HazardEvent, HazardKind
 from siaga.hazards.services import aor_codes, in_aor
+from siaga.maps.event_map import event_map_html
 from siaga.maps.services import View
 
 bp = Blueprint("hazards", __name__)
@@ -51,13 +52,15 @@ def event_detail(event_id: int) -> str:
         abort(404)
     aor = aor_codes()
     impacts = list(ev.impacts)
+    threshold = current_app.config["SIAGA_MMI_THRESHOLD"]
     return render_template(
         "hazards/detail.html",
         ev=ev,
         impacts=impacts,
         aor=aor,
         in_aor=in_aor,
-        threshold=current_app.config["SIAGA_MMI_THRESHOLD"],
+        threshold=threshold,
+        event_map=event_map_html(ev, impacts, threshold),
     )
 
 
