@@ -8,18 +8,15 @@ Occupancy from the phone uses the registry's ``POST /api/v1/shelters/<id>/occupa
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from siaga.accounts.models import Role
 from siaga.aid import services
-from siaga.aid.models import AidRequest, Depot
+from siaga.aid.models import AidRequest
 from siaga.aid.schemas import AdjustIn, DistributionIn, ReceiptIn, ReceiveIn, RequestIn, StatusIn, TransferIn
 from siaga.aid.serializers import (
     depot_dict,
@@ -30,19 +27,16 @@ from siaga.aid.serializers import (
     request_dict,
 )
 from siaga.core.auth import ALL_ROLES, OPERATIONS, READERS, roles_required
-from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
-from siaga.core.idempotency import HEADER, after_commit, idempotent
-from siaga.core.models import IdempotencyRecord
-from siaga.core.validation import validate
+from siaga.core.errors import NotAllowed, ValidationFailed
+from siaga.core.idempotency import enqueue_after_commit, idempotent, replays_twin
+from siaga.core.validation import json_body, validate
 from siaga.extensions import csrf, db
-from siaga.messaging.tasks import enqueue
 from siaga.registry.models import Shelter
 
 bp = Blueprint("aid_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 FIELD_OPS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.FIELD})
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @bp.before_request
@@ -54,57 +48,6 @@ def _csrf_for_cookie_sessions() -> None:
         and current_app.config.get("WTF_CSRF_ENABLED", True)
     ):
         csrf.protect()
-
-
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed({"_": "the body must be a JSON object"})
-    return data
-
-
-def _depot_or_404(depot_id: int) -> Depot:
-    depot = db.session.get(Depot, depot_id)
-    if depot is None:
-        abort(404)
-    if not services.can_view_depot(current_user, depot):
-        abort(403)
-    return depot
-
-
-def replays_twin(view: F) -> F:
-    """Under ``@idempotent``: a retry that lost the race to its twin answers as the twin did.
-
-    Status changes lock the distribution row first, so a concurrent retry with the same
-    key waits, then finds the change already made and would answer 409. If the twin has
-    committed an answer for this key, hand it back instead; ``@idempotent`` then finds the
-    stored key and replays it (or refuses a different request under the same key).
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Conflict:
-            key = (request.headers.get(HEADER) or "").strip()
-            if not key:
-                raise
-            db.session.rollback()
-            twin = db.session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key
-                )
-            )
-            if twin is None:
-                raise
-            return twin.response, twin.status_code
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _enqueue_after_commit(ids: list[int]) -> None:
-    if ids:
-        after_commit(lambda: enqueue(ids))
 
 
 @bp.get("/aid/items")
@@ -126,7 +69,7 @@ def depots() -> Response:
 @bp.get("/aid/depots/<int:depot_id>")
 @roles_required(READERS)
 def depot(depot_id: int) -> Response:
-    d = _depot_or_404(depot_id)
+    d = services.visible_depot(depot_id, current_user)
     stock = {r.item_id: r.quantity for r in services.stock_rows([d.id])}
     body = depot_dict(d, stock)
     body["movements"] = [movement_dict(m) for m in services.ledger(d.id, limit=100)]
@@ -137,8 +80,8 @@ def depot(depot_id: int) -> Response:
 @roles_required(OPERATIONS)
 @idempotent
 def receive(depot_id: int) -> tuple[dict[str, Any], int]:
-    d = _depot_or_404(depot_id)
-    data = validate(ReceiveIn, _json_body())
+    d = services.visible_depot(depot_id, current_user)
+    data = validate(ReceiveIn, json_body())
     mv = services.receive(d.id, data)
     return {"movement": movement_dict(mv), "balance": services.balance(d.id, mv.item_id)}, 201
 
@@ -147,8 +90,8 @@ def receive(depot_id: int) -> tuple[dict[str, Any], int]:
 @roles_required(OPERATIONS)
 @idempotent
 def adjust(depot_id: int) -> tuple[dict[str, Any], int]:
-    d = _depot_or_404(depot_id)
-    data = validate(AdjustIn, _json_body())
+    d = services.visible_depot(depot_id, current_user)
+    data = validate(AdjustIn, json_body())
     mvs = services.adjust(d.id, data)
     return {
         "movements": [movement_dict(m) for m in mvs],
@@ -160,7 +103,7 @@ def adjust(depot_id: int) -> tuple[dict[str, Any], int]:
 @roles_required(OPERATIONS)
 @idempotent
 def transfer() -> tuple[dict[str, Any], int]:
-    data = validate(TransferIn, _json_body())
+    data = validate(TransferIn, json_body())
     mvs = services.transfer(data)
     return {"movements": [movement_dict(m) for m in mvs]}, 201
 
@@ -184,26 +127,17 @@ def distributions() -> Response:
 @roles_required(OPERATIONS)
 @idempotent
 def plan() -> tuple[dict[str, Any], int]:
-    data = validate(DistributionIn, _json_body())
+    data = validate(DistributionIn, json_body())
     d, warnings = services.plan_distribution(data)
     body = distribution_dict(d)
     body["warnings"] = warnings
     return body, 201
 
 
-def _distribution_or_404(distribution_id: int) -> Any:
-    d = services.get_distribution(distribution_id)
-    if d is None:
-        abort(404)
-    if not services.can_view_distribution(current_user, d):
-        abort(403)
-    return d
-
-
 @bp.get("/aid/distributions/<int:distribution_id>")
 @roles_required(ALL_ROLES)
 def distribution(distribution_id: int) -> Response:
-    return jsonify(distribution_dict(_distribution_or_404(distribution_id)))
+    return jsonify(distribution_dict(services.visible_distribution(distribution_id, current_user)))
 
 
 @bp.post("/aid/distributions/<int:distribution_id>/status")
@@ -211,10 +145,10 @@ def distribution(distribution_id: int) -> Response:
 @idempotent
 @replays_twin
 def change_status(distribution_id: int) -> tuple[dict[str, Any], int]:
-    d = _distribution_or_404(distribution_id)
-    data = validate(StatusIn, _json_body())
+    d = services.visible_distribution(distribution_id, current_user)
+    data = validate(StatusIn, json_body())
     d, queued = services.change_status(d.id, data, current_user)
-    _enqueue_after_commit(queued)
+    enqueue_after_commit(queued)
     return distribution_dict(d), 200
 
 
@@ -223,10 +157,10 @@ def change_status(distribution_id: int) -> tuple[dict[str, Any], int]:
 @idempotent
 @replays_twin
 def receipt(distribution_id: int) -> tuple[dict[str, Any], int]:
-    d = _distribution_or_404(distribution_id)
-    data = validate(ReceiptIn, _json_body())
+    d = services.visible_distribution(distribution_id, current_user)
+    data = validate(ReceiptIn, json_body())
     d, queued = services.record_receipt(d.id, data, current_user)
-    _enqueue_after_commit(queued)
+    enqueue_after_commit(queued)
     return distribution_dict(d), 200
 
 
@@ -259,7 +193,7 @@ def requests_list() -> Response:
 @roles_required(ALL_ROLES)
 @idempotent
 def create_request() -> tuple[dict[str, Any], int]:
-    data = validate(RequestIn, _json_body())
+    data = validate(RequestIn, json_body())
     req = services.create_request(data, current_user)
     return request_dict(req, {}), 201
 

@@ -26,6 +26,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from werkzeug.exceptions import Forbidden, NotFound
 
 from siaga.accounts.models import Organisation, Role, User
 from siaga.aid import needs as needs_calc
@@ -88,6 +89,29 @@ def can_view_depot(user: User, depot: Depot) -> bool:
     if is_ops(user):
         return True
     return user.role == Role.PARTNER and depot.owner_org_id == user.organisation_id
+
+
+def visible_depot(depot_id: int, user: User) -> Depot:
+    """The depot if ``user`` may see it; 404 when it does not exist, 403 when it is not theirs.
+
+    Raises werkzeug's HTTP errors on purpose: API and pages answer both the same way.
+    """
+    depot = db.session.get(Depot, depot_id)
+    if depot is None:
+        raise NotFound()
+    if not can_view_depot(user, depot):
+        raise Forbidden()
+    return depot
+
+
+def visible_distribution(distribution_id: int, user: User) -> Distribution:
+    """The distribution if ``user`` may see it; 404 or 403 as :func:`visible_depot`."""
+    d = get_distribution(distribution_id)
+    if d is None:
+        raise NotFound()
+    if not can_view_distribution(user, d):
+        raise Forbidden()
+    return d
 
 
 def can_view_distribution(user: User, d: Distribution) -> bool:

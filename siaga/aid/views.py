@@ -106,24 +106,6 @@ def _local_datetime(raw: str, region_code: str | None) -> Any:
     return value
 
 
-def _visible_depot(depot_id: int) -> Depot:
-    depot = db.session.get(Depot, depot_id)
-    if depot is None:
-        abort(404)
-    if not services.can_view_depot(current_user, depot):
-        abort(403)
-    return depot
-
-
-def _visible_distribution(distribution_id: int) -> Distribution:
-    d = services.get_distribution(distribution_id)
-    if d is None:
-        abort(404)
-    if not services.can_view_distribution(current_user, d):
-        abort(403)
-    return d
-
-
 def _items_by_id() -> dict[int, Item]:
     return {i.id: i for i in db.session.scalars(select(Item))}
 
@@ -307,13 +289,13 @@ def _depot_page(
 @bp.get("/aid/depots/<int:depot_id>")
 @roles_required(READERS)
 def depot_detail(depot_id: int) -> str:
-    return _depot_page(_visible_depot(depot_id))
+    return _depot_page(services.visible_depot(depot_id, current_user))
 
 
 @bp.post("/aid/depots/<int:depot_id>/movements")
 @roles_required(OPERATIONS)
 def depot_movement(depot_id: int) -> Response | tuple[str, int]:
-    depot = _visible_depot(depot_id)
+    depot = services.visible_depot(depot_id, current_user)
     action = request.form.get("action")
     values = request.form.to_dict()
     data: dict[str, Any]
@@ -432,7 +414,7 @@ def distribution_new() -> str | Response | tuple[str, int]:
 @bp.get("/aid/distributions/<int:distribution_id>")
 @roles_required(ALL_ROLES)
 def distribution_detail(distribution_id: int) -> str:
-    return _distribution_page(_visible_distribution(distribution_id))
+    return _distribution_page(services.visible_distribution(distribution_id, current_user))
 
 
 def _distribution_page(d: Distribution, errors: dict[str, str] | None = None) -> str:
@@ -458,7 +440,7 @@ def _distribution_page(d: Distribution, errors: dict[str, str] | None = None) ->
 @bp.post("/aid/distributions/<int:distribution_id>/status")
 @roles_required(FIELD_OPS)
 def distribution_status(distribution_id: int) -> Response | tuple[str, int]:
-    d = _visible_distribution(distribution_id)
+    d = services.visible_distribution(distribution_id, current_user)
     values = {k: request.form.get(k, "") for k in ("status", "note")}
     try:
         d, queued = services.change_status(d.id, validate(StatusIn, values), current_user)
@@ -482,7 +464,7 @@ def distribution_status(distribution_id: int) -> Response | tuple[str, int]:
 @bp.post("/aid/distributions/<int:distribution_id>/receipt")
 @roles_required(FIELD_OPS)
 def distribution_receipt(distribution_id: int) -> Response | tuple[str, int]:
-    d = _visible_distribution(distribution_id)
+    d = services.visible_distribution(distribution_id, current_user)
     region = d.shelter.region_code
     data = {
         "lines": _lines_from_form("quantity_received"),
@@ -505,7 +487,7 @@ def distribution_receipt(distribution_id: int) -> Response | tuple[str, int]:
 @bp.get("/aid/distributions/<int:distribution_id>/photo")
 @roles_required(ALL_ROLES)
 def distribution_photo(distribution_id: int) -> Response:
-    d = _visible_distribution(distribution_id)
+    d = services.visible_distribution(distribution_id, current_user)
     if not d.photo_file:
         abort(404)
     resp = send_from_directory(services.photo_dir(), d.photo_file, max_age=0)

@@ -3,6 +3,10 @@
 Field teams on weak connections retry. The key is stored with the response in the same
 transaction as the write; a concurrent duplicate waits on the unique index and then replays.
 The same key with a different request is refused with 422.
+
+Also here: :func:`after_commit` (run a callback once the request's transaction has
+committed), :func:`enqueue_after_commit` (message deliveries, the usual such callback) and
+:func:`replays_twin` (for writes that lock a row and would answer a retry's twin with 409).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
@@ -18,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from siaga.core.errors import Conflict
 from siaga.core.models import IdempotencyRecord
 from siaga.extensions import db
 
@@ -63,6 +68,15 @@ def after_commit(callback: Callable[[], Any]) -> None:
     from flask import g
 
     g.setdefault("after_commit", []).append(callback)
+
+
+def enqueue_after_commit(delivery_ids: Iterable[int]) -> None:
+    """Send these queued message deliveries once the request's transaction has committed."""
+    ids = list(delivery_ids)
+    if ids:
+        from siaga.messaging.tasks import enqueue
+
+        after_commit(lambda: enqueue(ids))
 
 
 def _run_after_commit() -> None:
@@ -123,5 +137,31 @@ def idempotent(view: F) -> F:
             return _replay(twin, req_hash)
         _run_after_commit()
         return jsonify(body), status
+
+    return wrapper  # type: ignore[return-value]
+
+
+def replays_twin(view: F) -> F:
+    """Under ``@idempotent``: a retry that lost the race to its twin answers as the twin did.
+
+    Status changes lock their row first, so a concurrent retry with the same key waits,
+    then finds the change already made and would answer 409. If the twin has committed an
+    answer for this key, hand it back instead; ``@idempotent`` then finds the stored key
+    and replays it (or refuses a different request under the same key).
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Conflict:
+            key = (request.headers.get(HEADER) or "").strip()
+            if not key:
+                raise
+            db.session.rollback()
+            twin = _find(key)
+            if twin is None:
+                raise
+            return twin.response, twin.status_code
 
     return wrapper  # type: ignore[return-value]

@@ -2,12 +2,14 @@
 
 One validation path for web forms, the JSON API and CSV imports: each builds a dict and
 calls :func:`validate`; errors come back as :class:`~siaga.core.errors.ValidationFailed`.
+JSON API views take their input with :func:`json_body`.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask import request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
@@ -61,3 +63,11 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(errors_from(exc)) from None
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; ValidationFailed when the body is not one (missing, invalid, a list)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_": "the body must be a JSON object"})
+    return data

@@ -15,7 +15,7 @@ from siaga.accounts.models import Role
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
 from siaga.core.errors import NotAllowed, ValidationFailed
 from siaga.core.idempotency import after_commit, idempotent
-from siaga.core.validation import validate
+from siaga.core.validation import json_body, validate
 from siaga.extensions import csrf, db
 from siaga.messaging.tasks import enqueue
 from siaga.registry import services
@@ -90,15 +90,6 @@ class ListQuery(BaseModel):
         return v
 
 
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        from siaga.core.errors import ValidationFailed
-
-        raise ValidationFailed({"_": "the body must be a JSON object"})
-    return data
-
-
 def _page(stmt: Any, q: ListQuery) -> tuple[list[Any], int]:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(db.session.scalars(stmt.limit(q.per_page).offset((q.page - 1) * q.per_page)))
@@ -148,7 +139,7 @@ def shelters() -> Response:
 @roles_required(READERS)
 @idempotent
 def create_shelter() -> tuple[dict[str, Any], int]:
-    data = validate(ShelterIn, _json_body())
+    data = validate(ShelterIn, json_body())
     shelter = services.create_shelter(data, current_user)
     body = shelter_dict(shelter, contacts=True)
     body["warnings"] = data.coordinate_warnings()
@@ -169,7 +160,7 @@ def update_shelter(shelter_id: int) -> tuple[dict[str, Any], int]:
     s = _shelter_or_404(shelter_id)
     if not services.can_edit(current_user, s):
         raise NotAllowed("not allowed")
-    patch = validate(ShelterPatch, _json_body())
+    patch = validate(ShelterPatch, json_body())
     services.update_shelter(s, patch, current_user)
     return shelter_dict(s, contacts=True), 200
 
@@ -181,7 +172,7 @@ def post_occupancy(shelter_id: int) -> tuple[dict[str, Any], int]:
     s = _shelter_or_404(shelter_id)
     if not services.can_update_occupancy(current_user, s):
         raise NotAllowed("not allowed")
-    data = validate(OccupancyIn, _json_body())
+    data = validate(OccupancyIn, json_body())
     event = services.record_occupancy(s.id, data, current_user)
     shelter_now = services.get_shelter(s.id)
     assert shelter_now is not None
@@ -224,7 +215,7 @@ def points() -> Response:
 @roles_required(READERS)
 @idempotent
 def create_point() -> tuple[dict[str, Any], int]:
-    data = validate(PointIn, _json_body())
+    data = validate(PointIn, json_body())
     p = services.create_point(data, current_user)
     body = point_dict(p)
     body["warnings"] = data.coordinate_warnings()
@@ -249,6 +240,6 @@ def update_point(point_id: int) -> tuple[dict[str, Any], int]:
         abort(404)
     if not services.can_edit(current_user, p):
         raise NotAllowed("not allowed")
-    patch = validate(PointPatch, _json_body())
+    patch = validate(PointPatch, json_body())
     services.update_point(p, patch, current_user)
     return point_dict(p), 200

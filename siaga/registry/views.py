@@ -105,6 +105,20 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _choice_arg(name: str, choices: Any) -> str | None:
+    """A query argument that must be one of an enum's values; anything else means no filter."""
+    value = request.args.get(name) or None
+    return value if value in {c.value for c in choices} else None
+
+
+def _paged(stmt: Any, order: Any) -> tuple[int, int, list[Any]]:
+    """(page number, total rows, rows of that page) for a list statement and its order."""
+    page = max(_int_arg("page") or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(db.session.scalars(stmt.order_by(order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    return page, total, rows
+
+
 def _visible_shelter(shelter_id: int) -> Shelter:
     shelter = services.get_shelter(shelter_id)
     if shelter is None:
@@ -162,12 +176,9 @@ def _record_values(obj: Any, fields: list[str]) -> dict[str, Any]:
 @bp.get("/shelters")
 @roles_required(ALL_ROLES)
 def shelter_list() -> str:
-    status = request.args.get("status") or None
-    if status not in {s.value for s in ShelterStatus}:
-        status = None
     f = services.ShelterFilters(
         region=(request.args.get("region") or None),
-        status=status,
+        status=_choice_arg("status", ShelterStatus),
         min_free=_int_arg("min_free"),
         only_stale=request.args.get("stale") == "1",
         stale_hours=current_app.config["SIAGA_STALE_HOURS"],
@@ -178,9 +189,7 @@ def shelter_list() -> str:
         stmt = stmt.join(ShelterAssignment, ShelterAssignment.shelter_id == Shelter.id).where(
             ShelterAssignment.user_id == current_user.id
         )
-    page = max(_int_arg("page") or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = db.session.scalars(stmt.order_by(Shelter.name).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    page, total, rows = _paged(stmt, Shelter.name)
     sub = stmt.order_by(None).subquery()
     totals = db.session.execute(
         select(func.coalesce(func.sum(sub.c.occupants), 0), func.coalesce(func.sum(sub.c.capacity), 0))
@@ -333,20 +342,13 @@ def shelter_assign(shelter_id: int) -> Response:
 @bp.get("/points")
 @roles_required(ALL_ROLES)
 def point_list() -> str:
-    kind = request.args.get("kind") or None
-    if kind not in {k.value for k in PointKind}:
-        kind = None
-    status = request.args.get("status") or None
-    if status not in {s.value for s in PointStatus}:
-        status = None
     stmt = services.point_query(
-        request.args.get("region") or None, kind, status, (request.args.get("q") or None)
+        request.args.get("region") or None,
+        _choice_arg("kind", PointKind),
+        _choice_arg("status", PointStatus),
+        (request.args.get("q") or None),
     )
-    page = max(_int_arg("page") or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        stmt.order_by(EvacuationPoint.name).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    page, total, rows = _paged(stmt, EvacuationPoint.name)
     return render_template(
         "registry/point_list.html",
         points=rows,

@@ -97,3 +97,21 @@ def plan(db_session: Any, users: dict[str, Any]) -> Any:
         return d
 
     return make
+
+
+def delete_aid_notices(distribution_ids: list[int], user_ids: list[int]) -> None:
+    """Remove the notices committed tests caused: aid messages of these distributions, their
+    deliveries, and the in-app contacts made for these users (call before deleting the users)."""
+    from sqlalchemy import delete, or_, select
+
+    from siaga.extensions import db
+    from siaga.messaging.models import Contact, Delivery, Message
+
+    keys = [f"aid:{d}:{event}" for d in distribution_ids for event in ("in_transit", "delivered")]
+    messages = select(Message.id).where(Message.dedupe_key.in_(keys))
+    contacts = select(Contact.id).where(Contact.user_id.in_(user_ids))
+    db.session.execute(
+        delete(Delivery).where(or_(Delivery.message_id.in_(messages), Delivery.contact_id.in_(contacts)))
+    )
+    db.session.execute(delete(Message).where(Message.dedupe_key.in_(keys)))
+    db.session.execute(delete(Contact).where(Contact.user_id.in_(user_ids)))

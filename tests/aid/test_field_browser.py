@@ -26,6 +26,7 @@ from siaga.aid.models import (
 from siaga.core.models import IdempotencyRecord
 from siaga.extensions import db
 from siaga.registry.models import OccupancyEvent, Shelter, ShelterAssignment
+from tests.aid.conftest import delete_aid_notices
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
@@ -81,6 +82,7 @@ def field_data(app, committed_users):
         ids = {"item": item.id, "depot": depot.id, "shelter": shelter.id, "d": d.id, "field": field.id}
     yield ids
     with app.app_context():
+        delete_aid_notices([ids["d"]], [u["id"] for u in committed_users.values()])
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == ids["field"]))
         db.session.execute(delete(StockMovement).where(StockMovement.depot_id == ids["depot"]))
         db.session.execute(delete(DistributionEvent).where(DistributionEvent.distribution_id == ids["d"]))

@@ -174,12 +174,6 @@ def test_service_worker_is_served_under_the_field_path(client):
     resp.close()
 
 
-def test_notice_hook_queues_nothing_yet(delivered):
-    from siaga.aid.notices import notify_distribution
-
-    assert notify_distribution(delivered["d"], "delivered") == []
-
-
 def test_demo_loader_is_idempotent(db_session, users, make_shelter):
     from siaga.aid.demo import load_aid_demo
     from siaga.aid.models import Distribution
