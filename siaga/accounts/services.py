@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from siaga.accounts.models import ApiToken, LoginAttempt, Organisation, OrgType, Role, User
@@ -139,14 +140,29 @@ def create_api_token(user: User, name: str = "default") -> tuple[ApiToken, str]:
     return token, plain
 
 
-def user_for_token(plain: str) -> User | None:
+#: ``ApiToken.last_used_at`` is written at most this often per token (seconds): it tells an
+#: admin which tokens are in use, and writing it on every call would cost each API request a
+#: second transaction.
+TOKEN_TOUCH_SECONDS = 60
+
+
+def user_for_token(plain: str) -> tuple[User | None, bool]:
+    """(the token's user, whether ``last_used_at`` was updated and needs a commit).
+
+    One query loads the token with its user; revoked tokens and inactive users give None.
+    """
     if not plain.startswith(TOKEN_PREFIX):
-        return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+        return None, False
+    token = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _hash_token(plain))
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
-        return None
-    token.last_used_at = utcnow()
-    return token.user
+        return None, False
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=TOKEN_TOUCH_SECONDS):
+        token.last_used_at = now
+        return token.user, True
+    return token.user, False
 
 
 def revoke_api_token(token: ApiToken) -> None:

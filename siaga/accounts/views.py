@@ -51,9 +51,9 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
         header = req.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return None
-        user = services.user_for_token(header[7:].strip())
-        if user is not None:
-            db.session.commit()  # last_used_at
+        user, touched = services.user_for_token(header[7:].strip())
+        if touched:
+            db.session.commit()  # last_used_at, at most once a minute per token
         return user
 
 

@@ -6,10 +6,11 @@ Plain text (chat channels do not render markup). Hazard messages always end with
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 
 _env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)  # noqa: S701 - plain text, never HTML
 
@@ -149,10 +150,16 @@ class Rendered:
     body_en: str
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Each template source compiled once per process (compiling costs milliseconds)."""
+    return _env.from_string(source)
+
+
 def render(kind: str, facts: dict[str, Any]) -> Rendered:
     """Fill the Indonesian and English template of ``kind``; a missing fact raises."""
     t = TEMPLATES[kind]
-    subject = _env.from_string(t["id"][0]).render(**facts).strip()
-    body_id = _env.from_string(t["id"][1]).render(**facts).strip()
-    body_en = _env.from_string(t["en"][1]).render(**facts).strip()
+    subject = _compiled(t["id"][0]).render(**facts).strip()
+    body_id = _compiled(t["id"][1]).render(**facts).strip()
+    body_en = _compiled(t["en"][1]).render(**facts).strip()
     return Rendered(subject=subject[:300], body_id=body_id, body_en=body_en)

@@ -174,7 +174,7 @@ def post_occupancy(shelter_id: int) -> tuple[dict[str, Any], int]:
         raise NotAllowed("not allowed")
     data = validate(OccupancyIn, json_body())
     event = services.record_occupancy(s.id, data, current_user)
-    shelter_now = services.get_shelter(s.id)
+    shelter_now = services.get_shelter(s.id)  # the row locked and updated above (identity map)
     assert shelter_now is not None
     after_commit(lambda: enqueue(event.notice_delivery_ids))
     return {"event": event_dict(event), "shelter": shelter_dict(shelter_now, contacts=True)}, 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
@@ -37,7 +38,13 @@ def can_edit(user: User, record: Shelter | EvacuationPoint) -> bool:
 
 
 def is_assigned(user: User, shelter_id: int) -> bool:
-    return (
+    """Whether a field-team user is assigned to the shelter (asked once per request)."""
+    memo: dict[tuple[int, int], bool] | None = None
+    if has_request_context():
+        memo = g.setdefault("siaga_assigned", {})
+        if (user.id, shelter_id) in memo:
+            return memo[(user.id, shelter_id)]
+    found = (
         db.session.scalar(
             select(ShelterAssignment.id).where(
                 ShelterAssignment.user_id == user.id, ShelterAssignment.shelter_id == shelter_id
@@ -45,6 +52,9 @@ def is_assigned(user: User, shelter_id: int) -> bool:
         )
         is not None
     )
+    if memo is not None:
+        memo[(user.id, shelter_id)] = found
+    return found
 
 
 def can_update_occupancy(user: User, shelter: Shelter) -> bool:
@@ -71,6 +81,8 @@ def assign_field_user(shelter: Shelter, user: User) -> ShelterAssignment:
     a = ShelterAssignment(shelter_id=shelter.id, user_id=user.id)
     db.session.add(a)
     db.session.flush()
+    if has_request_context():
+        g.pop("siaga_assigned", None)
     return a
 
 

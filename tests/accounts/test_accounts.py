@@ -94,6 +94,29 @@ def test_token_carries_role_limits(client, users):
     assert resp.status_code == 403
 
 
+def test_token_last_used_is_written_at_most_once_a_minute(client, users, db_session):
+    from datetime import timedelta
+
+    from siaga.accounts.services import create_api_token
+    from siaga.db import utcnow
+
+    tok, plain = create_api_token(users["coordinator"], "x")
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert tok.last_used_at is None
+    assert client.get("/dashboard", headers=headers).status_code == 200
+    db_session.refresh(tok)
+    first = tok.last_used_at
+    assert first is not None
+    assert client.get("/dashboard", headers=headers).status_code == 200
+    db_session.refresh(tok)
+    assert tok.last_used_at == first  # within the minute: not written again
+    tok.last_used_at = utcnow() - timedelta(minutes=2)
+    db_session.flush()
+    assert client.get("/dashboard", headers=headers).status_code == 200
+    db_session.refresh(tok)
+    assert tok.last_used_at > first
+
+
 def test_bogus_bearer_is_anonymous(client, users):
     assert client.get("/audit", headers={"Authorization": "Bearer sgb_nope"}).status_code == 302
 
