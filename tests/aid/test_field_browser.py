@@ -193,3 +193,57 @@ def test_offline_changes_survive_a_reload_and_sync_once(
         page.screenshot(path=str(artifacts_dir / "aid-field-offline-synced.png"))
     finally:
         context.close()
+
+
+def test_logout_asks_about_unsent_changes_keeps_them_and_clears_the_page_cache(
+    app, browser, live_server, committed_users, field_data
+):
+    """A shared phone: unsent changes are kept for their user, the cached page goes."""
+    context = browser.new_context(viewport={"width": 400, "height": 820}, locale="id-ID")
+    page = context.new_page()
+    dialogs: list[str] = []
+    try:
+        browser_login(page, live_server, committed_users["field"]["email"])
+        page.goto(f"{live_server}/field/")
+        page.wait_for_function(
+            "document.body.dataset.sw === 'ready' && !!navigator.serviceWorker.controller", timeout=15_000
+        )
+        page.wait_for_function("caches.match('/field/', {ignoreVary: true}).then(r => !!r)", timeout=15_000)
+        _wait_queued(page, 0)
+        page.route("**/api/v1/**", lambda route: route.abort())  # the network is down for writes
+        shelter = page.locator(f".shelter[data-id='{field_data['shelter']}']")
+        shelter.locator("input[name=people]").fill("3")
+        shelter.locator("button[type=submit]").click()
+        _wait_queued(page, 1)
+
+        # First answer "no": nothing happens, the user stays logged in with the change queued.
+        page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.locator("form[data-logout] button").click()
+        page.wait_for_function("document.body.dataset.queued === '1'")
+        page.wait_for_timeout(300)
+        assert len(dialogs) == 1 and dialogs[0].startswith("1 perubahan")
+        assert page.url.endswith("/field/")
+
+        # Then "yes": logged out, the page cache is gone, the queued change is still on the phone.
+        page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+        page.locator("form[data-logout] button").click()
+        page.wait_for_url("**/login**", timeout=15_000)
+        assert len(dialogs) == 2
+        assert page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('siaga-field')).length)") == 0
+        left = page.evaluate(
+            """() => new Promise(res => { const r = indexedDB.open('siaga-field');
+                 r.onsuccess = () => { const q = r.result.transaction('queue').objectStore('queue').getAll();
+                   q.onsuccess = () => res(q.result.length); }; })"""
+        )
+        assert left == 1
+        assert _server_state(app, field_data)["occupancy_events"] == 0
+
+        # The same user logs in again with the network back: the change is sent, once.
+        page.unroute("**/api/v1/**")
+        browser_login(page, live_server, committed_users["field"]["email"])
+        page.goto(f"{live_server}/field/")
+        _wait_queued(page, 0)
+        state = _server_state(app, field_data)
+        assert state["occupancy_events"] == 1 and state["occupants"] == 3
+    finally:
+        context.close()
