@@ -138,7 +138,7 @@ def fetch_reports(feed: Feed, body: bytes, session: requests.Session) -> list[Re
 def poll(name: str) -> PollResult:
     """Fetch, parse and ingest one feed; flushes, the caller commits."""
     from siaga.hazards.bmkg import FeedParseError
-    from siaga.hazards.services import process_report
+    from siaga.hazards.services import process_reports
     from siaga.messaging.services import queued_ids
 
     feed = FEEDS[name]
@@ -164,8 +164,7 @@ def poll(name: str) -> PollResult:
         session.close()
     result = PollResult(name, "new", reports=len(reports))
     messages: list[int] = []
-    for report in reports:
-        _ev, outcome, msg = process_report(report)
+    for _ev, outcome, msg in process_reports(reports):
         if outcome == "created":
             result.created += 1
         elif outcome == "updated":

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from geopy.distance import geodesic
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, insert, select
 
 from siaga.extensions import db
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
@@ -235,100 +237,223 @@ def ingest(report: Report) -> tuple[HazardEvent, str]:
 # ---------------------------------------------------------------- impact
 
 
-def _targets() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for s in db.session.execute(
-        select(
-            Shelter.id,
-            Shelter.name,
-            Shelter.lat,
-            Shelter.lon,
-            Shelter.region_code,
-            Shelter.occupants,
-            Shelter.status,
-        )
-    ).all():
-        rows.append(
-            {
-                "type": "shelter",
-                "id": str(s.id),
-                "name": s.name,
-                "lat": s.lat,
-                "lon": s.lon,
-                "region": s.region_code,
-                "people": s.occupants if s.status != ShelterStatus.CLOSED else 0,
-            }
-        )
-    for p in db.session.execute(
-        select(
-            EvacuationPoint.id,
-            EvacuationPoint.name,
-            EvacuationPoint.lat,
-            EvacuationPoint.lon,
-            EvacuationPoint.region_code,
-            EvacuationPoint.kind,
-        ).where(EvacuationPoint.status == PointStatus.ACTIVE)
-    ).all():
-        rows.append(
-            {
-                "type": "point",
-                "id": str(p.id),
-                "name": p.name,
-                "lat": p.lat,
-                "lon": p.lon,
-                "region": p.region_code,
-                "people": 0,
-                "kind": getattr(p.kind, "value", p.kind),
-            }
-        )
-    for d in db.session.execute(
-        select(Region.code, Region.name, Region.centroid_lat, Region.centroid_lon).where(
-            Region.level == RegionLevel.DISTRICT
-        )
-    ).all():
-        if d.centroid_lat is not None and d.centroid_lon is not None:
-            rows.append(
-                {
-                    "type": "district",
-                    "id": d.code,
-                    "name": d.name,
-                    "lat": d.centroid_lat,
-                    "lon": d.centroid_lon,
-                    "region": d.code,
-                    "people": 0,
-                }
+@dataclass
+class Places:
+    """Every place an event can reach, loaded once per batch of reports (one feed poll).
+
+    ``rows`` holds ``(type, id, name, lat, lon, region, people)`` in a fixed order
+    (shelters, active evacuation points, district centroids); ``lat``/``lon`` are the same
+    coordinates as arrays and ``aor`` marks the places inside the area of responsibility.
+    """
+
+    rows: list[tuple[str, str, str, float, float, str | None, int]]
+    lat: np.ndarray
+    lon: np.ndarray
+    aor: np.ndarray
+
+    def __post_init__(self) -> None:
+        #: Indices by latitude (for a latitude band search) and of the places in the AOR.
+        self.by_lat = np.argsort(self.lat, kind="stable")
+        self.sorted_lat = self.lat[self.by_lat]
+        self.aor_idx = np.flatnonzero(self.aor)
+
+
+def load_places() -> Places:
+    """Shelters (people = occupants unless closed), active evacuation points, district centroids.
+
+    Plain Core rows on the session's connection (no ORM entities, no enum conversion): this
+    runs once per poll over every place we know, so it must stay cheap at 10,000+ places.
+    """
+    conn = db.session.connection()
+    people = case((Shelter.status == ShelterStatus.CLOSED, 0), else_=func.coalesce(Shelter.occupants, 0))
+    rows: list[tuple[str, str, str, float, float, str | None, int]] = [
+        ("shelter", str(i), name, lat, lon, region, n)
+        for i, name, lat, lon, region, n in conn.execute(
+            select(Shelter.id, Shelter.name, Shelter.lat, Shelter.lon, Shelter.region_code, people).order_by(
+                Shelter.id
             )
-    return rows
-
-
-def _norm(name: str) -> str:
-    name = name.upper()
-    name = re.sub(r"\b(KABUPATEN|KAB\.?|KOTA|KEP\.?)\s*", "", name)
-    return re.sub(r"[^A-Z]", "", name)
-
-
-def _impact_row(ev: HazardEvent, t: dict[str, Any], **values: Any) -> EventImpact:
-    return EventImpact(
-        event_id=ev.id,
-        target_type=t["type"],
-        target_id=t["id"],
-        name=t["name"],
-        region_code=t["region"],
-        lat=t["lat"],
-        lon=t["lon"],
-        people=t["people"],
-        **values,
+        ).all()
+    ]
+    rows.extend(
+        ("point", str(i), name, lat, lon, region, 0)
+        for i, name, lat, lon, region in conn.execute(
+            select(
+                EvacuationPoint.id,
+                EvacuationPoint.name,
+                EvacuationPoint.lat,
+                EvacuationPoint.lon,
+                EvacuationPoint.region_code,
+            )
+            .where(EvacuationPoint.status == PointStatus.ACTIVE)
+            .order_by(EvacuationPoint.id)
+        ).all()
+    )
+    rows.extend(
+        ("district", code, name, lat, lon, code, 0)
+        for code, name, lat, lon in conn.execute(
+            select(Region.code, Region.name, Region.centroid_lat, Region.centroid_lon)
+            .where(Region.level == RegionLevel.DISTRICT)
+            .order_by(Region.code)
+        ).all()
+        if lat is not None and lon is not None
+    )
+    aor = aor_codes()
+    inside = {code: in_aor(code, aor) for code in {r[5] for r in rows}}
+    return Places(
+        rows=rows,
+        lat=np.fromiter((r[3] for r in rows), dtype=float, count=len(rows)),
+        lon=np.fromiter((r[4] for r in rows), dtype=float, count=len(rows)),
+        aor=np.fromiter((inside[r[5]] for r in rows), dtype=bool, count=len(rows)),
     )
 
 
-def compute_impact(ev: HazardEvent) -> list[EventImpact]:
-    """Replace the event's impact rows; set its severity, max MMI and affected counts (AOR only)."""
+_QUALIFIER = re.compile(r"(?<=\S) (?:BAGIAN (?:UTARA|SELATAN|BARAT|TIMUR|TENGAH)|PULAU)\b.*$")
+_KIND_PREFIX = re.compile(r"^(KOTA ADMINISTRASI|KOTA ADM|KOTA|KABUPATEN|KAB)\b ?")
+_ISLANDS_PREFIX = re.compile(r"^(?:KEPULAUAN|KEP)\b ?")
+
+
+def regency_key(name: str) -> tuple[str | None, str]:
+    """A regency name as BMKG or Kemendagri writes it → (``"kota"``/``"kab"``/None, base name).
+
+    Case, punctuation, hyphens and spacing are ignored ("Kab.Musi-Banyuasin",
+    "KABUPATEN MUSI BANYUASIN" and "musi banyuasin" give ``MUSIBANYUASIN``; InaTEWS writes
+    "BIAKNUMFOR" for Biak Numfor), so is "Kepulauan"/"Kep." ("KEP. MENTAWAI"), and
+    InaTEWS's part-of qualifiers are dropped ("RAJAAMPAT BAGIAN UTARA" → Raja Ampat,
+    "NIAS-SELATAN PULAU TANABALA" → Nias Selatan). The kind stays: "KOTA-JAYAPURA" is not
+    "JAYAPURA" (InaTEWS's bare names are kabupaten).
+    """
+    text = re.sub(r"[^A-Z0-9]+", " ", name.upper()).strip()
+    kind: str | None = None
+    m = _KIND_PREFIX.match(text)
+    if m:
+        kind = "kota" if m.group(1).startswith("KOTA") else "kab"
+        text = text[m.end() :]
+    text = _QUALIFIER.sub("", text)
+    text = _ISLANDS_PREFIX.sub("", text)
+    return kind, text.replace(" ", "")
+
+
+def match_regencies(areas: list[dict[str, Any]], regencies: list[tuple[str, str]]) -> dict[str, str]:
+    """Tsunami warning zones (``wzarea``: district name + level) → {regency code: top level}.
+
+    ``regencies`` are our (code, name) pairs; a code's regency number tells kabupaten
+    (01–69) from kota (71–99), whatever its name says. A zone named with "Kota …" matches
+    a kota only, "Kab. …" a kabupaten only; a bare name (InaTEWS's usual form) the kabupaten
+    of that name, or the kota when we have no such kabupaten. The highest level wins when
+    a regency appears twice; names matching none of ours are ignored.
+    """
+    by_base: dict[str, dict[str, str]] = {}
+    for regency, name in regencies:
+        number = regency.split(".")[1] if "." in regency else "0"
+        our_kind = "kota" if number.isdigit() and int(number) >= 71 else "kab"
+        by_base.setdefault(regency_key(name)[1], {})[our_kind] = regency
+    zones: dict[str, str] = {}
+    for area in areas:
+        kind, base = regency_key(str(area.get("district", "")))
+        found = by_base.get(base, {})
+        code = found.get(kind) if kind else (found.get("kab") or found.get("kota"))
+        level = str(area.get("level", "")).strip().upper()
+        if code and TSUNAMI_SEVERITY.get(level, 0) > TSUNAMI_SEVERITY.get(zones.get(code, ""), 0):
+            zones[code] = level
+    return zones
+
+
+def regency_matches(areas: list[dict[str, Any]]) -> dict[str, str]:
+    """:func:`match_regencies` against the regencies we know."""
+    regencies = db.session.execute(
+        select(Region.code, Region.name).where(Region.level == RegionLevel.REGENCY)
+    ).all()
+    return match_regencies(areas, [(code, name) for code, name in regencies])
+
+
+def _impact_row(ev: HazardEvent, place: tuple[Any, ...], **values: Any) -> dict[str, Any]:
+    kind, ident, name, lat, lon, region, people = place
+    return {
+        "event_id": ev.id,
+        "target_type": kind,
+        "target_id": ident,
+        "name": name,
+        "region_code": region,
+        "lat": lat,
+        "lon": lon,
+        "people": people,
+        "mmi": None,
+        "distance_km": None,
+        "level": None,
+        **values,
+    }
+
+
+def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]], float | None]:
+    """Impact rows (MMI ≥ threshold, highest first) and the highest MMI in the AOR.
+
+    Estimated MMI at every place, vectorised: a cheap spherical distance first, whose
+    small error is bounded (``HAVERSINE_SLACK``), rules out the places that cannot reach
+    the threshold; the places that can, and the nearest places in the AOR, get the exact
+    WGS-84 distance (the same figure geopy's geodesic gives). MMI falls with distance, so
+    nothing at or above the threshold is ever left out.
+    """
+    from siaga.hazards import intensity as ipe
+
+    assert ev.lat is not None and ev.lon is not None and ev.magnitude is not None
+    if not places.rows:
+        return [], None
+    threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
+    depth = max(ev.depth_km or 10.0, 0.0)
+    # Farthest spherical distance at which the MMI upper bound still reaches the threshold
+    # (MMI falls with distance): only a latitude band that wide can hold affected places.
+    lo_km, hi_km = 0.0, 20_000.0
+    for _ in range(60):
+        mid = (lo_km + hi_km) / 2
+        if ipe.allen_2012_mmi(ev.magnitude, math.hypot(mid * (1 - ipe.HAVERSINE_SLACK), depth)) >= threshold:
+            lo_km = mid
+        else:
+            hi_km = mid
+    dlat = hi_km / 111.0  # a spherical distance d spans at most d / 111.19 degrees of latitude
+    first = int(np.searchsorted(places.sorted_lat, ev.lat - dlat, side="left"))
+    last = int(np.searchsorted(places.sorted_lat, ev.lat + dlat, side="right"))
+    cand = np.union1d(places.by_lat[first:last], places.aor_idx)  # sorted: keeps the place order
+    rough = ipe.haversine_km(ev.lat, ev.lon, places.lat[cand], places.lon[cand])
+    low = rough * (1 - ipe.HAVERSINE_SLACK)
+    upper = ipe.allen_2012_mmi_many(ev.magnitude, np.hypot(low, depth))
+    wanted = upper >= threshold
+    cand_aor = places.aor[cand]
+    if cand_aor.any():
+        nearest_aor = float(rough[cand_aor].min())
+        reach = (nearest_aor * (1 + ipe.HAVERSINE_SLACK)) / (1 - ipe.HAVERSINE_SLACK)
+        wanted |= cand_aor & (rough <= reach)
+    idx = cand[wanted]
+    dist = ipe.geodesic_km(ev.lat, ev.lon, places.lat[idx], places.lon[idx])
+    mmi = ipe.allen_2012_mmi_many(ev.magnitude, np.hypot(dist, depth))
+    in_aor_idx = places.aor[idx]
+    max_mmi = float(mmi[in_aor_idx].max()) if in_aor_idx.any() else None
+    hits = np.flatnonzero(mmi >= threshold)
+    rounded = np.round(mmi[hits], 2)
+    order = hits[np.argsort(-rounded, kind="stable")]
+    rows = [
+        _impact_row(
+            ev,
+            places.rows[int(idx[k])],
+            mmi=round(float(mmi[k]), 2),
+            distance_km=round(float(dist[k]), 1),
+        )
+        for k in order
+    ]
+    return rows, max_mmi
+
+
+def compute_impact(ev: HazardEvent, places: Places | None = None) -> list[dict[str, Any]]:
+    """Replace the event's impact rows; set its severity, max MMI and affected counts (AOR only).
+
+    Returns the rows inserted (ranked). ``places`` may be shared by the reports of one poll.
+    """
     from siaga.hazards import intensity as ipe
 
     db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
     aor = aor_codes()
-    targets = _targets()
-    rows: list[EventImpact] = []
+    if places is None:
+        places = load_places()
+    rows: list[dict[str, Any]] = []
     severity = 0
     max_mmi: float | None = None
     if (
@@ -338,51 +463,37 @@ def compute_impact(ev: HazardEvent) -> list[EventImpact]:
         and ev.magnitude is not None
     ):
         threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
-        for t in targets:
-            mmi, dist = ipe.intensity_at(
-                ev.magnitude, ev.depth_km or 10.0, ev.lat, ev.lon, t["lat"], t["lon"]
-            )
-            if in_aor(t["region"], aor):
-                max_mmi = mmi if max_mmi is None else max(max_mmi, mmi)
-            if mmi >= threshold:
-                rows.append(_impact_row(ev, t, mmi=round(mmi, 2), distance_km=round(dist, 1)))
-        rows.sort(key=lambda r: -(r.mmi or 0))
+        rows, max_mmi = _quake_impact(ev, places)
         if max_mmi is not None and max_mmi >= threshold:
             severity = mmi_severity(max_mmi)
     elif ev.kind == HazardKind.TSUNAMI:
-        regencies = {
-            _norm(r.name): r.code
-            for r in db.session.scalars(select(Region).where(Region.level == RegionLevel.REGENCY))
-        }
-        zones: dict[str, str] = {}
-        for area in ev.areas or []:
-            code = regencies.get(_norm(str(area.get("district", ""))))
-            level = str(area.get("level", "")).upper()
-            if code and TSUNAMI_SEVERITY.get(level, 0) > TSUNAMI_SEVERITY.get(zones.get(code, ""), 0):
-                zones[code] = level
-        for t in targets:
-            regency = ".".join(str(t["region"]).split(".")[:2])
+        zones = regency_matches(list(ev.areas or []))
+        for place in places.rows:
+            regency = ".".join(str(place[5]).split(".")[:2])
             if regency in zones:
-                rows.append(_impact_row(ev, t, level=zones[regency]))
+                rows.append(_impact_row(ev, place, level=zones[regency]))
         severity = max(
             (TSUNAMI_SEVERITY.get(lv, 0) for code, lv in zones.items() if in_aor(code, aor)), default=0
         )
     elif ev.kind == HazardKind.WEATHER and ev.polygons:
         polygons = [ring for area in ev.polygons for ring in area]
-        inside = ipe.points_inside([(t["lat"], t["lon"]) for t in targets], polygons)
-        for t, hit in zip(targets, inside, strict=True):
+        inside = ipe.points_inside([(p[3], p[4]) for p in places.rows], polygons)
+        for place, hit in zip(places.rows, inside, strict=True):
             if hit:
-                rows.append(_impact_row(ev, t, level=ev.cap_severity))
-        if any(in_aor(r.region_code, aor) for r in rows):
+                rows.append(_impact_row(ev, place, level=ev.cap_severity))
+        if any(in_aor(r["region_code"], aor) for r in rows):
             severity = CAP_SEVERITY.get(ev.cap_severity or "", 1)
     for rank, row in enumerate(rows):
-        row.rank = rank
-        db.session.add(row)
-    aor_rows = [r for r in rows if in_aor(r.region_code, aor)]
+        row["rank"] = rank
+    if rows:
+        # Core executemany: impact rows are derived data (not audited), there can be thousands.
+        db.session.connection().execute(insert(EventImpact.__table__), rows)
+    db.session.expire(ev, ["impacts"])
+    aor_rows = [r for r in rows if in_aor(r["region_code"], aor)]
     ev.severity = 0 if ev.is_ended else severity
     ev.max_mmi = round(max_mmi, 2) if max_mmi is not None else None
-    ev.affected_count = len([r for r in aor_rows if r.target_type != "district"])
-    ev.people_affected = sum(r.people for r in aor_rows if r.target_type == "shelter")
+    ev.affected_count = len([r for r in aor_rows if r["target_type"] != "district"])
+    ev.people_affected = sum(r["people"] for r in aor_rows if r["target_type"] == "shelter")
     db.session.flush()
     return rows
 
@@ -457,13 +568,34 @@ def raise_alert(ev: HazardEvent) -> Any:
     )
 
 
-def process_report(report: Report) -> tuple[HazardEvent, str, Any]:
-    """Ingest, recompute impact when something changed, alert when severity rose. Flushes only."""
+class PlaceCache:
+    """Loads :class:`Places` on first use, then hands out the same copy (one poll's reports)."""
+
+    def __init__(self) -> None:
+        self._places: Places | None = None
+
+    def get(self) -> Places:
+        if self._places is None:
+            self._places = load_places()
+        return self._places
+
+
+def process_report(report: Report, places: PlaceCache | None = None) -> tuple[HazardEvent, str, Any]:
+    """Ingest, recompute impact when something changed, alert when severity rose. Flushes only.
+
+    ``places`` lets the reports of one feed body share one load of our places.
+    """
     ev, outcome = ingest(report)
     message = None
     if outcome != "unchanged":
         before = ev.severity if outcome == "updated" else 0
-        compute_impact(ev)
+        compute_impact(ev, places.get() if places is not None else None)
         if ev.severity > before or (outcome == "created" and ev.severity > 0):
             message = raise_alert(ev)
     return ev, outcome, message
+
+
+def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]:
+    """:func:`process_report` for every report of one feed body, loading our places at most once."""
+    places = PlaceCache()
+    return [process_report(report, places) for report in reports]
