@@ -91,6 +91,9 @@ class HazardRevision(db.Model):  # type: ignore[name-defined]
     #: SHA-256 of the normalised report: the same report twice changes nothing.
     report_hash: Mapped[str] = mapped_column(String(64), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The report as read from the feed (every field the parser took from BMKG's payload),
+    #: shown on the event page for after-action review.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     event: Mapped[HazardEvent] = relationship(back_populates="revisions")
 

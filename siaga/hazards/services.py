@@ -45,6 +45,11 @@ def _hash(report: Report) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def report_json(report: Report) -> dict[str, Any]:
+    """The report's fields as JSON-ready values (times in ISO 8601, UTC), for the revision."""
+    return json.loads(json.dumps(asdict(report), default=_plain))
+
+
 def aor_codes() -> list[str]:
     """The task force's area of responsibility (Kemendagri codes)."""
     raw = current_app.config["SIAGA_AOR_REGIONS"]
@@ -210,7 +215,13 @@ def ingest(report: Report) -> tuple[HazardEvent, str]:
             ev.sources = [*(ev.sources or []), report.source]
             changes["sources"] = ev.sources
         db.session.add(
-            HazardRevision(event_id=ev.id, source=report.source, report_hash=digest, changes=changes)
+            HazardRevision(
+                event_id=ev.id,
+                source=report.source,
+                report_hash=digest,
+                changes=changes,
+                report=report_json(report),
+            )
         )
         if not changes:
             db.session.flush()
@@ -228,7 +239,13 @@ def ingest(report: Report) -> tuple[HazardEvent, str]:
     db.session.add(ev)
     db.session.flush()
     db.session.add(
-        HazardRevision(event_id=ev.id, source=report.source, report_hash=digest, changes={"created": True})
+        HazardRevision(
+            event_id=ev.id,
+            source=report.source,
+            report_hash=digest,
+            changes={"created": True},
+            report=report_json(report),
+        )
     )
     db.session.flush()
     return ev, "created"

@@ -229,7 +229,9 @@ def test_logout_asks_about_unsent_changes_keeps_them_and_clears_the_page_cache(
         page.locator("form[data-logout] button").click()
         page.wait_for_url("**/login**", timeout=15_000)
         assert len(dialogs) == 2
-        assert page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('siaga-field')).length)") == 0
+        assert (
+            page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('siaga-field')).length)") == 0
+        )
         left = page.evaluate(
             """() => new Promise(res => { const r = indexedDB.open('siaga-field');
                  r.onsuccess = () => { const q = r.result.transaction('queue').objectStore('queue').getAll();

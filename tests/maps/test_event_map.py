@@ -77,3 +77,24 @@ def test_weather_warning_page_draws_its_polygon(client, users, db_session):
     page = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
     assert "L.polygon(" in page
     assert "mmi-ring" not in page
+
+
+def test_event_page_shows_the_source_report_of_each_revision(client, users, db_session):
+    report = QuakeReport(
+        source="gempaterkini",
+        origin_time=datetime(2026, 11, 20, 3, 15, tzinfo=UTC),
+        lat=-8.1,
+        lon=122.9,
+        depth_km=12.0,
+        magnitude=7.4,
+        region_text="Flores <Laut>",
+        potential_text="Tidak berpotensi tsunami",
+    )
+    ev, _, _ = process_report(report)
+    login(client, users["partner"].email)
+    page = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
+    assert 'class="source-report"' in page and "Data dari umpan BMKG (gempaterkini)" in page
+    assert "&#34;magnitude&#34;: 7.4" in page or '"magnitude": 7.4' in page
+    assert "2026-11-20T03:15:00+00:00" in page
+    assert "Flores <Laut>" not in page  # escaped
+    assert ev.revisions[0].report["region_text"] == "Flores <Laut>"
