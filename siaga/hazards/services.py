@@ -275,52 +275,80 @@ class Places:
         self.aor_idx = np.flatnonzero(self.aor)
 
 
+# The three place queries: no parameters, compiled once per dialect with their constants inline,
+# then read straight from the DBAPI cursor.
+_PLACE_QUERIES: dict[str, Any] = {
+    "shelters": select(
+        Shelter.id,
+        Shelter.name,
+        Shelter.lat,
+        Shelter.lon,
+        Shelter.region_code,
+        case((Shelter.status == ShelterStatus.CLOSED, 0), else_=func.coalesce(Shelter.occupants, 0)),
+    ).order_by(Shelter.id),
+    "points": select(
+        EvacuationPoint.id,
+        EvacuationPoint.name,
+        EvacuationPoint.lat,
+        EvacuationPoint.lon,
+        EvacuationPoint.region_code,
+    )
+    .where(EvacuationPoint.status == PointStatus.ACTIVE)
+    .order_by(EvacuationPoint.id),
+    "districts": select(Region.code, Region.name, Region.centroid_lat, Region.centroid_lon)
+    .where(
+        Region.level == RegionLevel.DISTRICT,
+        Region.centroid_lat.is_not(None),
+        Region.centroid_lon.is_not(None),
+    )
+    .order_by(Region.code),
+}
+_PLACE_SQL: dict[tuple[str, str], str] = {}
+
+
+def _fetch_plain(name: str) -> list[tuple[Any, ...]]:
+    """Plain tuples from the DBAPI cursor, in the session's transaction (no ORM, no row objects)."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+    key = (conn.dialect.name, name)
+    sql = _PLACE_SQL.get(key)
+    if sql is None:
+        compiled = _PLACE_QUERIES[name].compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        sql = _PLACE_SQL[key] = str(compiled)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def load_places() -> Places:
     """Shelters (people = occupants unless closed), active evacuation points, district centroids.
 
-    Plain Core rows on the session's connection (no ORM entities, no enum conversion): this
-    runs once per poll over every place we know, so it must stay cheap at 10,000+ places.
+    Plain tuples from the DBAPI cursor (no ORM entities, no row objects, no enum conversion):
+    this runs once per poll over every place we know, so it must stay cheap at 10,000+ places.
     """
-    conn = db.session.connection()
-    people = case((Shelter.status == ShelterStatus.CLOSED, 0), else_=func.coalesce(Shelter.occupants, 0))
     rows: list[tuple[str, str, str, float, float, str | None, int]] = [
         ("shelter", str(i), name, lat, lon, region, n)
-        for i, name, lat, lon, region, n in conn.execute(
-            select(Shelter.id, Shelter.name, Shelter.lat, Shelter.lon, Shelter.region_code, people).order_by(
-                Shelter.id
-            )
-        ).all()
+        for i, name, lat, lon, region, n in _fetch_plain("shelters")
     ]
-    rows.extend(
-        ("point", str(i), name, lat, lon, region, 0)
-        for i, name, lat, lon, region in conn.execute(
-            select(
-                EvacuationPoint.id,
-                EvacuationPoint.name,
-                EvacuationPoint.lat,
-                EvacuationPoint.lon,
-                EvacuationPoint.region_code,
-            )
-            .where(EvacuationPoint.status == PointStatus.ACTIVE)
-            .order_by(EvacuationPoint.id)
-        ).all()
-    )
-    rows.extend(
-        ("district", code, name, lat, lon, code, 0)
-        for code, name, lat, lon in conn.execute(
-            select(Region.code, Region.name, Region.centroid_lat, Region.centroid_lon)
-            .where(Region.level == RegionLevel.DISTRICT)
-            .order_by(Region.code)
-        ).all()
-        if lat is not None and lon is not None
-    )
+    rows += [
+        ("point", str(i), name, lat, lon, region, 0) for i, name, lat, lon, region in _fetch_plain("points")
+    ]
+    rows += [
+        ("district", code, name, lat, lon, code, 0) for code, name, lat, lon in _fetch_plain("districts")
+    ]
     aor = aor_codes()
-    inside = {code: in_aor(code, aor) for code in {r[5] for r in rows}}
+    regions = [r[5] for r in rows]
+    inside = {code: in_aor(code, aor) for code in set(regions)}
     return Places(
         rows=rows,
-        lat=np.fromiter((r[3] for r in rows), dtype=float, count=len(rows)),
-        lon=np.fromiter((r[4] for r in rows), dtype=float, count=len(rows)),
-        aor=np.fromiter((inside[r[5]] for r in rows), dtype=bool, count=len(rows)),
+        lat=np.array([r[3] for r in rows], dtype=float),
+        lon=np.array([r[4] for r in rows], dtype=float),
+        aor=np.array([inside[c] for c in regions], dtype=bool),
     )
 
 
@@ -459,14 +487,18 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
     return rows, max_mmi
 
 
-def compute_impact(ev: HazardEvent, places: Places | None = None) -> list[dict[str, Any]]:
+def compute_impact(
+    ev: HazardEvent, places: Places | None = None, *, fresh: bool = False
+) -> list[dict[str, Any]]:
     """Replace the event's impact rows; set its severity, max MMI and affected counts (AOR only).
 
-    Returns the rows inserted (ranked). ``places`` may be shared by the reports of one poll.
+    Returns the rows inserted (ranked). ``places`` may be shared by the reports of one poll;
+    ``fresh``: the event was just created, so it has no impact rows to delete yet.
     """
     from siaga.hazards import intensity as ipe
 
-    db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
+    if not fresh:
+        db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
     aor = aor_codes()
     if places is None:
         places = load_places()
@@ -606,7 +638,7 @@ def process_report(report: Report, places: PlaceCache | None = None) -> tuple[Ha
     message = None
     if outcome != "unchanged":
         before = ev.severity if outcome == "updated" else 0
-        compute_impact(ev, places.get() if places is not None else None)
+        compute_impact(ev, places.get() if places is not None else None, fresh=outcome == "created")
         if ev.severity > before or (outcome == "created" and ev.severity > 0):
             message = raise_alert(ev)
     return ev, outcome, message

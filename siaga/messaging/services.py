@@ -22,6 +22,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from siaga.accounts.models import Role, User
 from siaga.core.context import current_actor
@@ -187,14 +188,28 @@ def create_message(
     except IntegrityError:  # a concurrent twin took the dedupe key
         nested.rollback()
         return None
+    # A new message has no deliveries yet: mark its (empty) collection as loaded and add to it,
+    # so neither a duplicate check per recipient nor a reload of the collection is needed.
+    set_committed_value(msg, "deliveries", [])
+    now = utcnow()
     for contact in {c.id: c for c in recipients}.values():
         usable = contact.usable_channels()
         if is_exercise:
             usable = [c for c in usable if c == "inapp"]
         if channels:
             usable = [c for c in usable if c in channels] or usable
-        if usable:
-            _add_delivery(msg, contact, usable[0])
+        address = contact.address_for(usable[0]) if usable else None
+        if address:
+            msg.deliveries.append(
+                Delivery(
+                    message_id=msg.id,
+                    contact_id=contact.id,
+                    channel=usable[0],
+                    address=address,
+                    status=DeliveryStatus.QUEUED,
+                    next_attempt_at=now,
+                )
+            )
     db.session.flush()
     return msg
 
