@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -24,7 +25,8 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from geopy.distance import geodesic
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, false, func, insert, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from siaga.extensions import db
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
@@ -76,22 +78,52 @@ def mmi_severity(mmi: float | None) -> int:
 # ---------------------------------------------------------------- matching
 
 
-def _find_quake(r: QuakeReport) -> HazardEvent | None:
-    if r.identifier:
-        ev = db.session.scalar(
-            select(HazardEvent).where(
-                HazardEvent.kind == HazardKind.EARTHQUAKE, HazardEvent.identifier == r.identifier
-            )
-        )
-        if ev:
-            return ev
+def known_quakes(reports: list[Report]) -> list[HazardEvent] | None:
+    """The stored quakes a batch of reports can match (one query instead of one per report):
+    those with one of the reports' identifiers or an origin time within the batch's span
+    (± the match window). None when the batch has no quake."""
+    quakes = [r for r in reports if isinstance(r, QuakeReport)]
+    if not quakes:
+        return None
     window = timedelta(seconds=MATCH_SECONDS)
-    candidates = db.session.scalars(
-        select(HazardEvent).where(
-            HazardEvent.kind == HazardKind.EARTHQUAKE,
-            HazardEvent.origin_time.between(r.origin_time - window, r.origin_time + window),
-        )
-    ).all()
+    span = HazardEvent.origin_time.between(
+        min(r.origin_time for r in quakes) - window, max(r.origin_time for r in quakes) + window
+    )
+    idents = sorted({r.identifier for r in quakes if r.identifier})
+    where = or_(span, HazardEvent.identifier.in_(idents)) if idents else span
+    return list(
+        db.session.scalars(select(HazardEvent).where(HazardEvent.kind == HazardKind.EARTHQUAKE, where))
+    )
+
+
+def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> HazardEvent | None:
+    """The stored event this quake report belongs to: same identifier, else origin time within
+    ``MATCH_SECONDS``, epicentre within ``MATCH_KM`` and magnitude within ``MATCH_MAGNITUDE``
+    (the nearest such). ``known``: the batch's candidates from :func:`known_quakes`."""
+    window = timedelta(seconds=MATCH_SECONDS)
+    if known is not None:
+        if r.identifier:
+            same = next((e for e in known if e.identifier == r.identifier), None)
+            if same is not None:
+                return same
+        candidates: Any = [
+            ev for ev in known if ev.origin_time is not None and abs(ev.origin_time - r.origin_time) <= window
+        ]
+    else:
+        if r.identifier:
+            found = db.session.scalar(
+                select(HazardEvent).where(
+                    HazardEvent.kind == HazardKind.EARTHQUAKE, HazardEvent.identifier == r.identifier
+                )
+            )
+            if found:
+                return found
+        candidates = db.session.scalars(
+            select(HazardEvent).where(
+                HazardEvent.kind == HazardKind.EARTHQUAKE,
+                HazardEvent.origin_time.between(r.origin_time - window, r.origin_time + window),
+            )
+        ).all()
     best: tuple[float, HazardEvent] | None = None
     for ev in candidates:
         if ev.lat is None or ev.lon is None or ev.magnitude is None:
@@ -185,11 +217,18 @@ def _weather_values(r: WeatherReport) -> dict[str, Any]:
     }
 
 
-def ingest(report: Report) -> tuple[HazardEvent, str]:
-    """Merge one report; returns the event and "created", "updated" or "unchanged"."""
+def ingest(
+    report: Report, *, flush: bool = True, known: list[HazardEvent] | None = None
+) -> tuple[HazardEvent, str]:
+    """Merge one report; returns the event and "created", "updated" or "unchanged".
+
+    ``flush=False`` leaves a new event and its first revision pending (no id yet), so the
+    caller can set the impact figures before one INSERT writes them all. ``known``: the
+    batch's stored quakes (:func:`known_quakes`); a new quake event is added to it.
+    """
     digest = _hash(report)
     if isinstance(report, QuakeReport):
-        kind, ev, values = HazardKind.EARTHQUAKE, _find_quake(report), _quake_values(report)
+        kind, ev, values = HazardKind.EARTHQUAKE, _find_quake(report, known), _quake_values(report)
     elif isinstance(report, TsunamiReport):
         kind, ev, values = (
             HazardKind.TSUNAMI,
@@ -236,18 +275,18 @@ def ingest(report: Report) -> tuple[HazardEvent, str]:
         sources=[report.source],
         **{k: v for k, v in values.items() if v is not None},
     )
-    db.session.add(ev)
-    db.session.flush()
-    db.session.add(
+    # A new event's revision list is empty: mark it loaded, then add the first revision to it.
+    set_committed_value(ev, "revisions", [])
+    ev.revisions.append(
         HazardRevision(
-            event_id=ev.id,
-            source=report.source,
-            report_hash=digest,
-            changes={"created": True},
-            report=report_json(report),
+            source=report.source, report_hash=digest, changes={"created": True}, report=report_json(report)
         )
     )
-    db.session.flush()
+    db.session.add(ev)
+    if known is not None and kind == HazardKind.EARTHQUAKE:
+        known.append(ev)
+    if flush:
+        db.session.flush()
     return ev, "created"
 
 
@@ -306,17 +345,22 @@ _PLACE_QUERIES: dict[str, Any] = {
 _PLACE_SQL: dict[tuple[str, str], str] = {}
 
 
-def _fetch_plain(name: str) -> list[tuple[Any, ...]]:
-    """Plain tuples from the DBAPI cursor, in the session's transaction (no ORM, no row objects)."""
+def _fetch_plain(name: str, where: Any = None) -> list[tuple[Any, ...]]:
+    """Plain tuples from the DBAPI cursor, in the session's transaction (no ORM, no row objects).
+
+    ``where``: an extra condition (numbers and region codes only), compiled inline.
+    """
     session = db.session
     if session.autoflush:
         session.flush()
     conn = session.connection()
     key = (conn.dialect.name, name)
-    sql = _PLACE_SQL.get(key)
+    sql = _PLACE_SQL.get(key) if where is None else None
     if sql is None:
-        compiled = _PLACE_QUERIES[name].compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        sql = _PLACE_SQL[key] = str(compiled)
+        stmt = _PLACE_QUERIES[name] if where is None else _PLACE_QUERIES[name].where(where)
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        if where is None:
+            _PLACE_SQL[key] = sql
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql)
@@ -325,23 +369,41 @@ def _fetch_plain(name: str) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def load_places() -> Places:
+def _near_or_in_aor(model: Any, boxes: list[tuple[float, float, float, float]], aor: list[str]) -> Any:
+    """Rows inside one of the (south, north, west, east) boxes, or in the area of responsibility."""
+    conds: list[Any] = []
+    for south, north, west, east in boxes:
+        cond = model.lat.between(south, north)
+        if west > -180.0 or east < 180.0:
+            cond = and_(cond, model.lon.between(west, east))
+        conds.append(cond)
+    for code in aor:
+        conds += [model.region_code == code, model.region_code.startswith(code + ".")]
+    return or_(*conds) if conds else false()
+
+
+def load_places(boxes: list[tuple[float, float, float, float]] | None = None) -> Places:
     """Shelters (people = occupants unless closed), active evacuation points, district centroids.
 
+    With ``boxes``, only the shelters and points inside one of them or inside the area of
+    responsibility (see :class:`PlaceCache`); districts are always all read.
     Plain tuples from the DBAPI cursor (no ORM entities, no row objects, no enum conversion):
     this runs once per poll over every place we know, so it must stay cheap at 10,000+ places.
     """
+    aor = aor_codes()
+    near_shelters = _near_or_in_aor(Shelter, boxes, aor) if boxes is not None else None
+    near_points = _near_or_in_aor(EvacuationPoint, boxes, aor) if boxes is not None else None
     rows: list[tuple[str, str, str, float, float, str | None, int]] = [
         ("shelter", str(i), name, lat, lon, region, n)
-        for i, name, lat, lon, region, n in _fetch_plain("shelters")
+        for i, name, lat, lon, region, n in _fetch_plain("shelters", near_shelters)
     ]
     rows += [
-        ("point", str(i), name, lat, lon, region, 0) for i, name, lat, lon, region in _fetch_plain("points")
+        ("point", str(i), name, lat, lon, region, 0)
+        for i, name, lat, lon, region in _fetch_plain("points", near_points)
     ]
     rows += [
         ("district", code, name, lat, lon, code, 0) for code, name, lat, lon in _fetch_plain("districts")
     ]
-    aor = aor_codes()
     regions = [r[5] for r in rows]
     inside = {code: in_aor(code, aor) for code in set(regions)}
     return Places(
@@ -429,6 +491,26 @@ def _impact_row(ev: HazardEvent, place: tuple[Any, ...], **values: Any) -> dict[
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def reach_km(magnitude: float, depth_km: float, threshold: float) -> float:
+    """Spherical (haversine) distance beyond which no place can reach ``threshold``.
+
+    The farthest distance at which the MMI upper bound (the geodesic distance can be
+    ``HAVERSINE_SLACK`` shorter than the spherical one) still reaches the threshold; MMI falls
+    with distance, so a bisection finds it.
+    """
+    from siaga.hazards import intensity as ipe
+
+    lo_km, hi_km = 0.0, 20_000.0
+    for _ in range(40):  # 20,000 km / 2**40: well under a millimetre
+        mid = (lo_km + hi_km) / 2
+        if ipe.allen_2012_mmi(magnitude, math.hypot(mid * (1 - ipe.HAVERSINE_SLACK), depth_km)) >= threshold:
+            lo_km = mid
+        else:
+            hi_km = mid
+    return hi_km
+
+
 def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]], float | None]:
     """Impact rows (MMI ≥ threshold, highest first) and the highest MMI in the AOR.
 
@@ -445,15 +527,7 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
         return [], None
     threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
     depth = max(ev.depth_km or 10.0, 0.0)
-    # Farthest spherical distance at which the MMI upper bound still reaches the threshold
-    # (MMI falls with distance): only a latitude band that wide can hold affected places.
-    lo_km, hi_km = 0.0, 20_000.0
-    for _ in range(60):
-        mid = (lo_km + hi_km) / 2
-        if ipe.allen_2012_mmi(ev.magnitude, math.hypot(mid * (1 - ipe.HAVERSINE_SLACK), depth)) >= threshold:
-            lo_km = mid
-        else:
-            hi_km = mid
+    hi_km = reach_km(ev.magnitude, depth, threshold)
     dlat = hi_km / 111.0  # a spherical distance d spans at most d / 111.19 degrees of latitude
     first = int(np.searchsorted(places.sorted_lat, ev.lat - dlat, side="left"))
     last = int(np.searchsorted(places.sorted_lat, ev.lat + dlat, side="right"))
@@ -532,18 +606,19 @@ def compute_impact(
                 rows.append(_impact_row(ev, place, level=ev.cap_severity))
         if any(in_aor(r["region_code"], aor) for r in rows):
             severity = CAP_SEVERITY.get(ev.cap_severity or "", 1)
-    for rank, row in enumerate(rows):
-        row["rank"] = rank
-    if rows:
-        # Core executemany: impact rows are derived data (not audited), there can be thousands.
-        db.session.connection().execute(insert(EventImpact.__table__), rows)
-    db.session.expire(ev, ["impacts"])
     aor_rows = [r for r in rows if in_aor(r["region_code"], aor)]
     ev.severity = 0 if ev.is_ended else severity
     ev.max_mmi = round(max_mmi, 2) if max_mmi is not None else None
     ev.affected_count = len([r for r in aor_rows if r["target_type"] != "district"])
     ev.people_affected = sum(r["people"] for r in aor_rows if r["target_type"] == "shelter")
-    db.session.flush()
+    db.session.flush()  # a new event is inserted here with its figures (one INSERT, no UPDATE)
+    for rank, row in enumerate(rows):
+        row["rank"] = rank
+        row["event_id"] = ev.id
+    if rows:
+        # Core executemany: impact rows are derived data (not audited), there can be thousands.
+        db.session.connection().execute(insert(EventImpact.__table__), rows)
+    db.session.expire(ev, ["impacts"])
     return rows
 
 
@@ -618,23 +693,50 @@ def raise_alert(ev: HazardEvent) -> Any:
 
 
 class PlaceCache:
-    """Loads :class:`Places` on first use, then hands out the same copy (one poll's reports)."""
+    """Loads :class:`Places` on first use, then hands out the same copy (one poll's reports).
 
-    def __init__(self) -> None:
+    When every report of the batch is a quake, only the places that one of them could reach
+    are read (a box around each epicentre as wide as :func:`reach_km`), plus every place in
+    the area of responsibility (its highest MMI is shown even below the threshold), and every
+    district centroid: the impact is the same as over all places, read in a fraction.
+    """
+
+    def __init__(self, reports: list[Report] | None = None) -> None:
         self._places: Places | None = None
+        self._reports = reports
+
+    def _boxes(self) -> list[tuple[float, float, float, float]] | None:
+        from siaga.registry.nearest import cap_bbox
+
+        if not self._reports or not all(isinstance(r, QuakeReport) for r in self._reports):
+            return None
+        threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
+        boxes = []
+        for r in self._reports:
+            assert isinstance(r, QuakeReport)
+            box = cap_bbox(
+                r.lat, r.lon, reach_km(r.magnitude, max(r.depth_km or 10.0, 0.0), threshold) * 1.01
+            )
+            if box is None:
+                return None  # reaches the whole globe: read everything
+            boxes.append(box)
+        return boxes
 
     def get(self) -> Places:
         if self._places is None:
-            self._places = load_places()
+            self._places = load_places(self._boxes())
         return self._places
 
 
-def process_report(report: Report, places: PlaceCache | None = None) -> tuple[HazardEvent, str, Any]:
+def process_report(
+    report: Report, places: PlaceCache | None = None, known: list[HazardEvent] | None = None
+) -> tuple[HazardEvent, str, Any]:
     """Ingest, recompute impact when something changed, alert when severity rose. Flushes only.
 
-    ``places`` lets the reports of one feed body share one load of our places.
+    ``places`` lets the reports of one feed body share one load of our places, ``known`` one
+    lookup of the stored quakes they can match.
     """
-    ev, outcome = ingest(report)
+    ev, outcome = ingest(report, flush=False, known=known)
     message = None
     if outcome != "unchanged":
         before = ev.severity if outcome == "updated" else 0
@@ -646,5 +748,6 @@ def process_report(report: Report, places: PlaceCache | None = None) -> tuple[Ha
 
 def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]:
     """:func:`process_report` for every report of one feed body, loading our places at most once."""
-    places = PlaceCache()
-    return [process_report(report, places) for report in reports]
+    places = PlaceCache(reports)
+    known = known_quakes(reports)
+    return [process_report(report, places, known) for report in reports]

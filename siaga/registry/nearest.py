@@ -89,7 +89,7 @@ def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(_GEODESIC.measure((lat1, lon1), (lat2, lon2)))
 
 
-def _bbox(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float] | None:
+def cap_bbox(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float] | None:
     """(south, north, west, east) containing the spherical cap of ``radius_km``, or None.
 
     None means no box helps: the cap covers the sphere. West/east are -180/180 (no
@@ -163,7 +163,7 @@ def _nearest(
         return []
     radius = START_RADIUS_KM
     while True:
-        box = _bbox(lat, lon, radius)
+        box = cap_bbox(lat, lon, radius)
         rows = search.fetch(params, box)
         ranked = sorted(((_haversine_km(lat, lon, r[1], r[2]), r) for r in rows), key=lambda t: t[0])
         inside = [t for t in ranked if t[0] <= radius] if box is not None else ranked

@@ -186,7 +186,7 @@ def test_unflushed_changes_are_seen(make_shelter: Any) -> None:
 )
 def test_box_contains_the_whole_circle(lat: float, lon: float, radius_km: float) -> None:
     """Every point on the circle of the radius lies in the box (the cap's widest point is poleward)."""
-    box = nearest_mod._bbox(lat, lon, radius_km)
+    box = nearest_mod.cap_bbox(lat, lon, radius_km)
     assert box is not None
     south, north, west, east = box
     for i in range(720):
