@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from siaga.accounts.models import Organisation, Role, User
@@ -702,16 +702,24 @@ def transparency() -> str:
 
 
 def _aid_layer(view: Any, share: Any) -> dict[str, Any]:
-    """Occupied shelters coloured by their worst needs coverage over the last week (BNPB)."""
-    from siaga.aid.charts import COLOURS
+    """Occupied shelters coloured by their worst needs coverage over the last week (BNPB).
 
-    w, s, e, n = view.bbox
-    stmt = select(Shelter).where(Shelter.occupants > 0, Shelter.lat.between(s, n), Shelter.lon.between(w, e))
-    if view.region:
-        stmt = stmt.where(
-            (Shelter.region_code == view.region) | Shelter.region_code.startswith(view.region + ".")
-        )
-    shelters = list(db.session.scalars(stmt.order_by(Shelter.id).limit(2000)))
+    Zoomed out (or more than ``MAX_POINTS`` occupied shelters in view) the shelters are
+    grouped into grid clusters with their count and people, as the other layers are; the
+    coverage of each shelter is computed only when zoomed in far enough to show it.
+    """
+    from siaga.aid.charts import COLOURS
+    from siaga.maps.services import CLUSTER_MAX_ZOOM, MAX_POINTS, cluster_features, count_rows, in_view
+
+    where = [Shelter.occupants > 0, *in_view(Shelter, view)]
+    if view.zoom <= CLUSTER_MAX_ZOOM or count_rows(Shelter, where) > MAX_POINTS:
+        people = func.sum(Shelter.occupants).label("o")
+        return {
+            "type": "FeatureCollection",
+            "clustered": True,
+            "features": cluster_features(Shelter, where, view, [people]),
+        }
+    shelters = list(db.session.scalars(select(Shelter).where(*where).order_by(Shelter.id)))
     features = []
     for sn in services.shelters_needs(shelters):
         details = {

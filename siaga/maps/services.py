@@ -68,7 +68,8 @@ def cell_size_deg(zoom: int) -> float:
     return 360.0 / (256 * 2**zoom) * CELL_PX
 
 
-def _in_view(model: Any, view: View) -> list[Any]:
+def in_view(model: Any, view: View) -> list[Any]:
+    """Conditions: inside the view's box (and its region, when one is chosen)."""
     w, s, e, n = view.bbox
     where = [model.lat.between(s, n), model.lon.between(w, e)]
     if view.region:
@@ -80,7 +81,8 @@ def _round(x: float) -> float:
     return round(x, 5)
 
 
-def _clusters(model: Any, where: list[Any], view: View, extra: list[Any]) -> list[dict[str, Any]]:
+def cluster_features(model: Any, where: list[Any], view: View, extra: list[Any]) -> list[dict[str, Any]]:
+    """Rows grouped into grid cells of about ``CELL_PX`` screen pixels at the view's zoom (SQL GROUP BY)."""
     size = cell_size_deg(view.zoom)
     gx = func.floor(cast(model.lon, Float) / size).label("gx")
     gy = func.floor(cast(model.lat, Float) / size).label("gy")
@@ -103,7 +105,7 @@ def _clusters(model: Any, where: list[Any], view: View, extra: list[Any]) -> lis
     return feats
 
 
-def _count(model: Any, where: list[Any]) -> int:
+def count_rows(model: Any, where: list[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
@@ -115,8 +117,8 @@ def shelter_features(
     ``contacts``: include the manager's name and phone (``mn``, ``mp``), only for roles
     allowed to see people's contact details (never on a share link).
     """
-    where = _in_view(Shelter, view)
-    if view.zoom <= CLUSTER_MAX_ZOOM or _count(Shelter, where) > MAX_POINTS:
+    where = in_view(Shelter, view)
+    if view.zoom <= CLUSTER_MAX_ZOOM or count_rows(Shelter, where) > MAX_POINTS:
         extra = [
             func.sum(Shelter.occupants).label("o"),
             func.sum(Shelter.capacity).label("c"),
@@ -125,7 +127,7 @@ def shelter_features(
         return {
             "type": "FeatureCollection",
             "clustered": True,
-            "features": _clusters(Shelter, where, view, extra),
+            "features": cluster_features(Shelter, where, view, extra),
         }
     cutoff = utcnow() - timedelta(hours=stale_hours)
     cols = [
@@ -167,13 +169,13 @@ def shelter_features(
 
 
 def point_features(view: View, *, editable_org: int | None, can_edit_all: bool) -> dict[str, Any]:
-    where = _in_view(EvacuationPoint, view)
-    if view.zoom <= CLUSTER_MAX_ZOOM or _count(EvacuationPoint, where) > MAX_POINTS:
+    where = in_view(EvacuationPoint, view)
+    if view.zoom <= CLUSTER_MAX_ZOOM or count_rows(EvacuationPoint, where) > MAX_POINTS:
         extra = [func.sum(EvacuationPoint.capacity).label("c")]
         return {
             "type": "FeatureCollection",
             "clustered": True,
-            "features": _clusters(EvacuationPoint, where, view, extra),
+            "features": cluster_features(EvacuationPoint, where, view, extra),
         }
     cols = [
         EvacuationPoint.id,

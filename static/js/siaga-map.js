@@ -164,6 +164,7 @@
 
   SiagaMap.prototype.clusterText = function (kind, p) {
     if (kind === "shelters") return p.n + " " + (this.L.shelters || "shelters") + " · " + p.o + "/" + p.c;
+    if (kind === "aid") return p.n + " " + (this.L.aid_cluster || "occupied shelters") + " · " + p.o + " " + (this.L.people || "people") + " · " + (this.L.zoom_in || "zoom in for coverage");
     return p.n + " " + (this.L[kind] || kind);
   };
 

@@ -97,6 +97,12 @@ def test_map_layer_colours_shelters_by_worst_coverage(delivered, login_as):
         and by_name["Posko Masjid Raya"]["colour"] == "#b3261e"
     )
     assert "BNPB (Perka 7/2008)" in by_name["Posko Masjid Raya"]["details"].values()
+    # Zoomed out: grid clusters of occupied shelters with their people, no per-shelter coverage.
+    far = login_as("coordinator").get("/map/data/aid?bbox=95,-11,141,6&zoom=5").get_json()
+    assert far["clustered"] is True and far["features"]
+    assert all(f["properties"]["cluster"] and "band" not in f["properties"] for f in far["features"])
+    assert sum(f["properties"]["n"] for f in far["features"]) >= len(by_name)
+    assert sum(f["properties"]["o"] for f in far["features"]) >= sum(1 for _ in by_name)
 
 
 def test_hxl_delivery_export_has_tags_and_no_personal_data(delivered, login_as):
