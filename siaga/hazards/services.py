@@ -242,6 +242,8 @@ def ingest(
             _weather_values(report),
         )
     if ev is not None:
+        if ev.id is None:  # created earlier in this batch and not written yet
+            db.session.flush()
         seen = db.session.scalar(
             select(HazardRevision.id).where(
                 HazardRevision.event_id == ev.id, HazardRevision.report_hash == digest
@@ -255,7 +257,7 @@ def ingest(
             changes["sources"] = ev.sources
         db.session.add(
             HazardRevision(
-                event_id=ev.id,
+                event=ev,
                 source=report.source,
                 report_hash=digest,
                 changes=changes,
@@ -571,7 +573,7 @@ def compute_impact(
     """
     from siaga.hazards import intensity as ipe
 
-    if not fresh:
+    if not fresh and ev.id is not None:
         db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
     aor = aor_codes()
     if places is None:
@@ -611,14 +613,18 @@ def compute_impact(
     ev.max_mmi = round(max_mmi, 2) if max_mmi is not None else None
     ev.affected_count = len([r for r in aor_rows if r["target_type"] != "district"])
     ev.people_affected = sum(r["people"] for r in aor_rows if r["target_type"] == "shelter")
-    db.session.flush()  # a new event is inserted here with its figures (one INSERT, no UPDATE)
+    if rows:
+        db.session.flush()  # the rows need the event's id: a new event is inserted here, figures and all
     for rank, row in enumerate(rows):
         row["rank"] = rank
         row["event_id"] = ev.id
     if rows:
         # Core executemany: impact rows are derived data (not audited), there can be thousands.
         db.session.connection().execute(insert(EventImpact.__table__), rows)
-    db.session.expire(ev, ["impacts"])
+    if ev.id is not None:
+        db.session.expire(ev, ["impacts"])  # reloaded from the rows just written
+    else:
+        set_committed_value(ev, "impacts", [])  # a new event with no impact rows
     return rows
 
 
@@ -729,12 +735,17 @@ class PlaceCache:
 
 
 def process_report(
-    report: Report, places: PlaceCache | None = None, known: list[HazardEvent] | None = None
+    report: Report,
+    places: PlaceCache | None = None,
+    known: list[HazardEvent] | None = None,
+    *,
+    flush: bool = True,
 ) -> tuple[HazardEvent, str, Any]:
     """Ingest, recompute impact when something changed, alert when severity rose. Flushes only.
 
     ``places`` lets the reports of one feed body share one load of our places, ``known`` one
-    lookup of the stored quakes they can match.
+    lookup of the stored quakes they can match; ``flush=False`` leaves a new event without
+    impact rows or alert pending, so that one flush writes a whole batch's new events.
     """
     ev, outcome = ingest(report, flush=False, known=known)
     message = None
@@ -742,7 +753,11 @@ def process_report(
         before = ev.severity if outcome == "updated" else 0
         compute_impact(ev, places.get() if places is not None else None, fresh=outcome == "created")
         if ev.severity > before or (outcome == "created" and ev.severity > 0):
+            if ev.id is None:
+                db.session.flush()
             message = raise_alert(ev)
+    if flush:
+        db.session.flush()
     return ev, outcome, message
 
 
@@ -750,4 +765,6 @@ def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]
     """:func:`process_report` for every report of one feed body, loading our places at most once."""
     places = PlaceCache(reports)
     known = known_quakes(reports)
-    return [process_report(report, places, known) for report in reports]
+    results = [process_report(report, places, known, flush=False) for report in reports]
+    db.session.flush()  # the new events without impact, all in one go
+    return results
