@@ -6,55 +6,20 @@ Beat schedules ``core.heartbeat``; the worker runs it and writes the heartbeat r
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
 
 from siaga.core.models import Heartbeat
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.celery_procs import celery_env, start_celery, stop
 
 pytestmark = pytest.mark.worker
 
 
 @pytest.fixture
 def worker_env(backend_urls, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        {
-            "SIAGA_DATABASE_URL": backend_urls["db"],
-            "SIAGA_BROKER_URL": backend_urls["broker"],
-            "SIAGA_INSTANCE_PATH": str(tmp_path),
-            "SIAGA_HEARTBEAT_SECONDS": "1",
-        }
-    )
-    return env
-
-
-def _start(args, env, log):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _stop(*procs):
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    return celery_env(backend_urls, tmp_path, SIAGA_HEARTBEAT_SECONDS="1")
 
 
 def test_worker_and_beat_processes_report_in_healthz(app, worker_env, tmp_path):
@@ -67,10 +32,12 @@ def test_worker_and_beat_processes_report_in_healthz(app, worker_env, tmp_path):
     assert client.get("/healthz").get_json()["worker"]["ok"] is False
 
     log = open(tmp_path / "celery.log", "w")  # noqa: SIM115 - closed below
-    worker = _start(
+    worker = start_celery(
         ["worker", "-Q", "default,feeds,messages", "-c", "1", "--loglevel", "INFO"], worker_env, log
     )
-    beat = _start(["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], worker_env, log)
+    beat = start_celery(
+        ["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], worker_env, log
+    )
     try:
         deadline = time.monotonic() + 60
         body = {}
@@ -84,7 +51,8 @@ def test_worker_and_beat_processes_report_in_healthz(app, worker_env, tmp_path):
         assert body["database"]["ok"] and body["broker"]["ok"]
         assert body["version"]
     finally:
-        _stop(worker, beat)
+        stop(worker)
+        stop(beat)
         log.close()
         with app.app_context():
             db.session.execute(delete(Heartbeat))

@@ -14,11 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -29,6 +24,7 @@ from siaga.extensions import db
 from siaga.hazards.models import EventImpact, FeedState, HazardEvent, HazardKind, HazardRevision
 from siaga.messaging.models import Contact, Delivery, DeliveryStatus, Message
 from siaga.registry.models import Shelter
+from tests.celery_procs import celery_env, start_celery, stop, wait_for
 from tests.fakes.bmkg import DATA, FakeBmkg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,60 +105,27 @@ def committed_shelters(app, committed_users):
 
 
 def _env(backend_urls, tmp_path, bmkg):
-    env = dict(os.environ)
-    env.update(
-        {
-            "SIAGA_DATABASE_URL": backend_urls["db"],
-            "SIAGA_BROKER_URL": backend_urls["broker"],
-            "SIAGA_INSTANCE_PATH": str(tmp_path),
-            "SIAGA_BMKG_TEWS_URL": bmkg.tews_url,
-            "SIAGA_INATEWS_URL": bmkg.inatews_url,
-            "SIAGA_NOWCAST_URL": bmkg.nowcast_url,
-            "SIAGA_POLL_FEEDS": "1",
-            "SIAGA_AOR_REGIONS": "13.02",
-            "SIAGA_MMI_THRESHOLD": "5",
-            # only autogempa is due during the test; the other feeds wait an hour
-            "SIAGA_POLL_AUTOGEMPA_SECONDS": "2",
-            "SIAGA_POLL_INATEWS_SECONDS": "3600",
-            "SIAGA_POLL_LISTS_SECONDS": "3600",
-            "SIAGA_POLL_NOWCAST_SECONDS": "3600",
-            "SIAGA_HEARTBEAT_SECONDS": "3600",
-            "SIAGA_SWEEP_SECONDS": "3600",  # poll_feed enqueues the sends itself
-        }
+    return celery_env(
+        backend_urls,
+        tmp_path,
+        SIAGA_BMKG_TEWS_URL=bmkg.tews_url,
+        SIAGA_INATEWS_URL=bmkg.inatews_url,
+        SIAGA_NOWCAST_URL=bmkg.nowcast_url,
+        SIAGA_POLL_FEEDS="1",
+        SIAGA_AOR_REGIONS="13.02",
+        SIAGA_MMI_THRESHOLD="5",
+        # only autogempa is due during the test; the other feeds wait an hour
+        SIAGA_POLL_AUTOGEMPA_SECONDS="2",
+        SIAGA_POLL_INATEWS_SECONDS="3600",
+        SIAGA_POLL_LISTS_SECONDS="3600",
+        SIAGA_POLL_NOWCAST_SECONDS="3600",
+        SIAGA_HEARTBEAT_SECONDS="3600",
+        SIAGA_SWEEP_SECONDS="3600",  # poll_feed enqueues the sends itself
     )
-    return env
-
-
-def _start(args, env, log):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def _wait(predicate, log_path, timeout=60.0, what=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}\n{log_path.read_text()[-6000:]}")
+    wait_for(predicate, what, timeout, log_path)
 
 
 def _state(app):
@@ -234,10 +197,12 @@ def test_beat_polls_worker_ingests_and_alerts(
         procs = []
         try:
             procs.append(
-                _start(["worker", "-Q", "feeds,messages,default", "-c", "1", "--loglevel", "INFO"], env, log)
+                start_celery(
+                    ["worker", "-Q", "feeds,messages,default", "-c", "1", "--loglevel", "INFO"], env, log
+                )
             )
             procs.append(
-                _start(["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], env, log)
+                start_celery(["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], env, log)
             )
 
             # 1. beat → poll → ingest → impact → alert → in-app delivery
@@ -287,4 +252,4 @@ def test_beat_polls_worker_ingests_and_alerts(
                 assert len(again["alerts"]) == 2 and again["feed"]["ok"]
         finally:
             for p in procs:
-                _kill(p)
+                stop(p)

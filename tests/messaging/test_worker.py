@@ -5,10 +5,7 @@ the gateway call is in flight; the delivery is recovered and sent, never lost.""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,6 +18,7 @@ from sqlalchemy import delete
 
 from siaga.extensions import db
 from siaga.messaging.models import Contact, Delivery, DeliveryStatus, Message
+from tests.celery_procs import celery_env, start_celery, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.worker
@@ -108,43 +106,15 @@ def committed_message(app):
 
 
 def _env(backend_urls, tmp_path, gateway):
-    env = dict(os.environ)
-    env.update(
-        {
-            "SIAGA_DATABASE_URL": backend_urls["db"],
-            "SIAGA_BROKER_URL": backend_urls["broker"],
-            "SIAGA_INSTANCE_PATH": str(tmp_path),
-            "SIAGA_WHATSAPP_URL": gateway.url,
-            "SIAGA_WHATSAPP_TOKEN": gateway.token,
-            "SIAGA_SWEEP_SECONDS": "1",
-            "SIAGA_SENDING_TIMEOUT_SECONDS": "3",
-            "SIAGA_HEARTBEAT_SECONDS": "30",
-        }
+    return celery_env(
+        backend_urls,
+        tmp_path,
+        SIAGA_WHATSAPP_URL=gateway.url,
+        SIAGA_WHATSAPP_TOKEN=gateway.token,
+        SIAGA_SWEEP_SECONDS="1",
+        SIAGA_SENDING_TIMEOUT_SECONDS="3",
+        SIAGA_HEARTBEAT_SECONDS="30",
     )
-    return env
-
-
-def _start(args, env, log):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill(proc, sig=signal.SIGTERM):
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def _status(app, delivery_id):
@@ -154,12 +124,7 @@ def _status(app, delivery_id):
 
 
 def _wait(predicate, timeout=60.0, what=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_for(predicate, what, timeout)
 
 
 def test_real_worker_sends_once(app, backend_urls, tmp_path, committed_message):
@@ -167,7 +132,7 @@ def test_real_worker_sends_once(app, backend_urls, tmp_path, committed_message):
 
     gw = Gateway(hold_first=False)
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in finally
-    worker = _start(
+    worker = start_celery(
         ["worker", "-Q", "messages,default", "-c", "1", "--loglevel", "INFO"],
         _env(backend_urls, tmp_path, gw),
         log,
@@ -182,7 +147,7 @@ def test_real_worker_sends_once(app, backend_urls, tmp_path, committed_message):
         assert gw.answered == [committed_message["phone"]], (tmp_path / "worker.log").read_text()
         assert _status(app, committed_message["delivery"]) == (DeliveryStatus.SENT, 1)
     finally:
-        _kill(worker)
+        stop(worker)
         log.close()
         gw.close()
 
@@ -193,17 +158,17 @@ def test_worker_killed_mid_send_recovers_and_sends(app, backend_urls, tmp_path, 
     gw = Gateway(hold_first=True)
     env = _env(backend_urls, tmp_path, gw)
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in finally
-    worker = _start(["worker", "-Q", "messages,default", "-c", "1", "--loglevel", "INFO"], env, log)
+    worker = start_celery(["worker", "-Q", "messages,default", "-c", "1", "--loglevel", "INFO"], env, log)
     second = beat = None
     try:
         with app.app_context():
             enqueue([committed_message["delivery"]])
         assert gw.first_seen.wait(60), (tmp_path / "worker.log").read_text()
         assert _status(app, committed_message["delivery"])[0] == DeliveryStatus.SENDING
-        _kill(worker, signal.SIGKILL)  # the worker dies with the gateway call in flight
+        stop(worker, signal.SIGKILL)  # the worker dies with the gateway call in flight
         gw.release.set()
-        second = _start(["worker", "-Q", "messages,default", "-c", "1", "--loglevel", "INFO"], env, log)
-        beat = _start(["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], env, log)
+        second = start_celery(["worker", "-Q", "messages,default", "-c", "1", "--loglevel", "INFO"], env, log)
+        beat = start_celery(["beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")], env, log)
         _wait(
             lambda: _status(app, committed_message["delivery"])[0] == DeliveryStatus.SENT,
             timeout=90,
@@ -215,6 +180,6 @@ def test_worker_killed_mid_send_recovers_and_sends(app, backend_urls, tmp_path, 
     finally:
         for p in (worker, second, beat):
             if p is not None:
-                _kill(p)
+                stop(p)
         log.close()
         gw.close()
