@@ -80,17 +80,19 @@ def mmi_severity(mmi: float | None) -> int:
 
 def known_quakes(reports: list[Report]) -> list[HazardEvent] | None:
     """The stored quakes a batch of reports can match (one query instead of one per report):
-    those with one of the reports' identifiers or an origin time within the batch's span
-    (± the match window). None when the batch has no quake."""
+    those with one of the reports' identifiers or an origin time within the match window of
+    one of the reports. None when the batch has no quake."""
     quakes = [r for r in reports if isinstance(r, QuakeReport)]
     if not quakes:
         return None
     window = timedelta(seconds=MATCH_SECONDS)
-    span = HazardEvent.origin_time.between(
-        min(r.origin_time for r in quakes) - window, max(r.origin_time for r in quakes) + window
-    )
+    # One window per report (a list can span weeks: never read every quake in between).
+    near = [
+        HazardEvent.origin_time.between(t - window, t + window)
+        for t in sorted({r.origin_time for r in quakes})
+    ]
     idents = sorted({r.identifier for r in quakes if r.identifier})
-    where = or_(span, HazardEvent.identifier.in_(idents)) if idents else span
+    where = or_(*near, HazardEvent.identifier.in_(idents)) if idents else or_(*near)
     return list(
         db.session.scalars(select(HazardEvent).where(HazardEvent.kind == HazardKind.EARTHQUAKE, where))
     )
@@ -417,11 +419,13 @@ def load_places(boxes: list[tuple[float, float, float, float]] | None = None) ->
 
 
 _QUALIFIER = re.compile(r"(?<=\S) (?:BAGIAN (?:UTARA|SELATAN|BARAT|TIMUR|TENGAH)|PULAU)\b.*$")
-_KIND_PREFIX = re.compile(r"^(KOTA ADMINISTRASI|KOTA ADM|KOTA|KABUPATEN|KAB)\b ?")
+_KIND_PREFIX = re.compile(
+    r"^(KOTA ADMINISTRASI|KOTA ADM|KOTA|KABUPATEN ADMINISTRASI|KABUPATEN ADM|KAB ADM|KABUPATEN|KAB)\b ?"
+)
 _ISLANDS_PREFIX = re.compile(r"^(?:KEPULAUAN|KEP)\b ?")
 
 
-def regency_key(name: str) -> tuple[str | None, str]:
+def regency_key(name: str, *, strip_qualifier: bool = True) -> tuple[str | None, str]:
     """A regency name as BMKG or Kemendagri writes it → (``"kota"``/``"kab"``/None, base name).
 
     Case, punctuation, hyphens and spacing are ignored ("Kab.Musi-Banyuasin",
@@ -429,7 +433,9 @@ def regency_key(name: str) -> tuple[str | None, str]:
     "BIAKNUMFOR" for Biak Numfor), so is "Kepulauan"/"Kep." ("KEP. MENTAWAI"), and
     InaTEWS's part-of qualifiers are dropped ("RAJAAMPAT BAGIAN UTARA" → Raja Ampat,
     "NIAS-SELATAN PULAU TANABALA" → Nias Selatan). The kind stays: "KOTA-JAYAPURA" is not
-    "JAYAPURA" (InaTEWS's bare names are kabupaten).
+    "JAYAPURA" (InaTEWS's bare names are kabupaten). ``strip_qualifier=False`` keeps
+    "BAGIAN BARAT" and the like, which are part of some regencies' own names (Kabupaten
+    Seram Bagian Barat is not Kabupaten Seram Bagian Timur).
     """
     text = re.sub(r"[^A-Z0-9]+", " ", name.upper()).strip()
     kind: str | None = None
@@ -437,7 +443,8 @@ def regency_key(name: str) -> tuple[str | None, str]:
     if m:
         kind = "kota" if m.group(1).startswith("KOTA") else "kab"
         text = text[m.end() :]
-    text = _QUALIFIER.sub("", text)
+    if strip_qualifier:
+        text = _QUALIFIER.sub("", text)
     text = _ISLANDS_PREFIX.sub("", text)
     return kind, text.replace(" ", "")
 
@@ -455,10 +462,15 @@ def match_regencies(areas: list[dict[str, Any]], regencies: list[tuple[str, str]
     for regency, name in regencies:
         number = regency.split(".")[1] if "." in regency else "0"
         our_kind = "kota" if number.isdigit() and int(number) >= 71 else "kab"
-        by_base.setdefault(regency_key(name)[1], {})[our_kind] = regency
+        by_base.setdefault(regency_key(name, strip_qualifier=False)[1], {})[our_kind] = regency
     zones: dict[str, str] = {}
     for area in areas:
-        kind, base = regency_key(str(area.get("district", "")))
+        district = str(area.get("district", ""))
+        # The whole name first ("SERAM-BAGIAN-BARAT" is a regency of its own), then without
+        # InaTEWS's part-of qualifier ("RAJAAMPAT BAGIAN UTARA" is part of Raja Ampat).
+        kind, base = regency_key(district, strip_qualifier=False)
+        if base not in by_base:
+            kind, base = regency_key(district)
         found = by_base.get(base, {})
         code = found.get(kind) if kind else (found.get("kab") or found.get("kota"))
         level = str(area.get("level", "")).strip().upper()

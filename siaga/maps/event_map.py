@@ -17,6 +17,7 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from siaga.hazards.intensity import allen_2012_mmi, roman
+from siaga.hazards.models import HazardKind
 from siaga.maps.builder import page_parts
 from siaga.maps.offline import use_local_assets
 
@@ -85,10 +86,13 @@ def event_map_html(
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     folium.TileLayer(tiles=tile_url or current_app.config["SIAGA_TILE_URL"], attr=CREDIT).add_to(m)
     title = html.escape(ev.title)
-    if ev.magnitude is not None and ev.lat is not None and ev.lon is not None:
-        top = allen_2012_mmi(ev.magnitude, max(ev.depth_km or 0.0, 0.0))
+    is_quake = ev.kind == HazardKind.EARTHQUAKE
+    if is_quake and ev.magnitude is not None and ev.lat is not None and ev.lon is not None:
+        # The same depth as the impact table (siaga.hazards.services: 10 km when unknown).
+        depth = max(ev.depth_km or 10.0, 0.0)
+        top = allen_2012_mmi(ev.magnitude, depth)
         for level in range(math.ceil(threshold), math.floor(top) + 1):
-            radius = mmi_radius_km(ev.magnitude, ev.depth_km or 0.0, level)
+            radius = mmi_radius_km(ev.magnitude, depth, level)
             if radius is None or radius < 0.5:
                 continue
             folium.Circle(

@@ -3,7 +3,8 @@
  * The field page keeps a copy of itself (service worker cache) and a queue of changes not yet
  * sent (IndexedDB, one entry per change, tagged with the user). On logout:
  *  - if this user still has queued changes, ask first: they stay on the phone and are sent
- *    when the same user logs in again (the queue only ever sends its own user's entries);
+ *    when the same user opens the field page again (the queue only ever sends its own
+ *    user's entries);
  *  - delete the cached field page, so the next person on this phone does not see this
  *    user's assignments offline.
  */
@@ -14,12 +15,17 @@
   var DB_NAME = "siaga-field", STORE = "queue";
 
   function countUnsent(userId) {
-    // indexedDB.open() would create an empty database when there is none: look first.
-    if (!window.indexedDB || !indexedDB.databases) return Promise.resolve(0);
-    return indexedDB.databases().then(function (dbs) {
-      if (!dbs.some(function (d) { return d.name === DB_NAME; })) return 0;
+    if (!window.indexedDB) return Promise.resolve(0);
+    // Where the browser can list its databases, do not create the field queue by looking.
+    var exists = indexedDB.databases
+      ? indexedDB.databases().then(function (dbs) { return dbs.some(function (d) { return d.name === DB_NAME; }); })
+      : Promise.resolve(true);
+    return exists.then(function (there) {
+      if (!there) return 0;
       return new Promise(function (resolve) {
-        var req = indexedDB.open(DB_NAME);
+        var req = indexedDB.open(DB_NAME, 1);
+        // Opened first here: create the store exactly as static/js/field.js does.
+        req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true }); };
         req.onerror = function () { resolve(0); };
         req.onsuccess = function () {
           var db = req.result;

@@ -133,11 +133,11 @@
           });
         }
         m.on("click", function () { self.map.setView(ll, Math.min(self.map.getZoom() + 2, 18)); });
-        m.bindTooltip(self.clusterText(kind, p));
+        m.bindTooltip(el("span", { text: self.clusterText(kind, p) }));
       } else {
         m = L.circleMarker(ll, self.style(kind, p));
         m.bindPopup(function () { return self.popup(kind, p); });
-        m.bindTooltip(String(p.name || ""));
+        m.bindTooltip(el("span", { text: String(p.name || "") }));  // an element: Leaflet would parse a string as HTML
       }
       m.feature = f;
       g.addLayer(m);

@@ -72,10 +72,25 @@ def test_the_real_mentawai_warning_names_an_island_of_nias_selatan():
         ("Kabupaten Kepulauan Mentawai", ("kab", "MENTAWAI")),
         ("Kabupaten Pulau Morotai", ("kab", "PULAUMOROTAI")),  # "Pulau" leading a name stays
         ("Kota Adm. Jakarta Utara", ("kota", "JAKARTAUTARA")),
+        ("Kabupaten Administrasi Kepulauan Seribu", ("kab", "SERIBU")),
     ],
 )
 def test_regency_key(name, key):
     assert regency_key(name) == key
+
+
+def test_a_qualifier_that_is_part_of_a_regency_name_is_kept():
+    regencies = [
+        ("81.02", "Kabupaten Seram Bagian Timur"),
+        ("81.03", "Kabupaten Seram Bagian Barat"),
+        ("92.05", "Kabupaten Raja Ampat"),
+    ]
+    areas = [
+        {"district": "SERAM-BAGIAN-BARAT", "level": "AWAS"},
+        {"district": "SERAM BAGIAN TIMUR", "level": "WASPADA"},
+        {"district": "RAJAAMPAT BAGIAN UTARA", "level": "SIAGA"},
+    ]
+    assert match_regencies(areas, regencies) == {"81.03": "AWAS", "81.02": "WASPADA", "92.05": "SIAGA"}
 
 
 def test_zones_reach_our_regencies_and_a_kota_is_not_its_kabupaten(db_session, make_shelter):

@@ -140,6 +140,18 @@ def test_popup_content_and_hostile_name_is_inert(page, live_server, committed_us
     assert contact.inner_text() == "Pengelola: Bu <b>Sari</b> · 0812-3456-7890"
     assert contact.locator("a").get_attribute("href") == "tel:081234567890"
     assert contact.locator("b").count() == 0
+    # The hover tooltip too: Leaflet parses a string tooltip as HTML, so the name must go in as text.
+    page.evaluate(
+        """(name) => {
+          const g = window.siagaMap.groups.shelters;
+          g.eachLayer(l => { if (l.feature && l.feature.properties.name === name) l.openTooltip(); });
+        }""",
+        HOSTILE,
+    )
+    tooltip = page.locator(".leaflet-tooltip", has_text="onerror")
+    tooltip.wait_for()
+    assert tooltip.inner_text() == HOSTILE
+    assert page.locator(".leaflet-tooltip img").count() == 0
     page.wait_for_timeout(300)
     assert dialogs == []  # alert() never ran
 

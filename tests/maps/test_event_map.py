@@ -98,3 +98,25 @@ def test_event_page_shows_the_source_report_of_each_revision(client, users, db_s
     assert "2026-11-20T03:15:00+00:00" in page
     assert "Flores <Laut>" not in page  # escaped
     assert ev.revisions[0].report["region_text"] == "Flores <Laut>"
+
+
+def test_tsunami_page_has_no_shaking_rings(client, users, db_session):
+    from siaga.hazards.reports import TsunamiArea, TsunamiReport
+
+    report = TsunamiReport(
+        source="inatews",
+        identifier="TEST-TSU-1",
+        message_type="PD-1",
+        origin_time=datetime(2026, 11, 20, 3, 15, tzinfo=UTC),
+        lat=-2.0,
+        lon=99.5,
+        depth_km=10.0,
+        magnitude=7.8,
+        region_text="Barat Daya Kep. Mentawai",
+        areas=(TsunamiArea(province="SUMBAR", district="KEP. MENTAWAI", level="SIAGA"),),
+    )
+    ev, _, _ = process_report(report)
+    login(client, users["coordinator"].email)
+    page = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
+    assert 'class="card event-map"' in page  # the epicentre and the affected places
+    assert "mmi-ring" not in page  # rings are earthquake shaking, never a tsunami zone

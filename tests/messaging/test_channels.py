@@ -572,6 +572,15 @@ def test_internal_address_reason_resolves_names() -> None:
     assert internal_address_reason("93.184.216.34") is None  # a public address
     assert internal_address_reason("10.1.2.3", resolve=False) is not None  # literals need no DNS
     assert internal_address_reason("bpbd.example", resolve=False) is None
+    for shared_or_tunnelled in ("100.100.100.200", "100.64.0.1", "2002:a00:1::1", "224.0.0.1", "192.0.2.10"):
+        assert internal_address_reason(shared_or_tunnelled) is not None, shared_or_tunnelled
+
+
+def test_webhook_to_a_name_that_does_not_resolve_is_retried_not_posted(receiver: WebhookReceiver) -> None:
+    with build_channel("webhook", {"WEBHOOK_SECRET": receiver.secret}) as channel:
+        result = channel.send("https://no-such-host.invalid/hook", ALERT)
+    assert not result.ok and not result.permanent_failure
+    assert "cannot resolve" in (result.error or "")
 
 
 def test_webhook_tampered_body_is_rejected(receiver: WebhookReceiver, webhook_channel: Channel) -> None:

@@ -24,8 +24,9 @@ resolves to) a loopback, private, link-local, multicast, reserved or unspecified
 is refused (a permanent failure naming the reason), which keeps the server from being used
 to reach the task force's own network (SSRF: the database, Redis, a cloud metadata
 service). ``WEBHOOK_ALLOW_PRIVATE=1`` lifts this for a receiver inside the same network
-(and for tests with local receivers). The check resolves the name just before the POST;
-a name that changes its answer in between (DNS rebinding) is not covered, and the
+(and for tests with local receivers). The check resolves the name just before the POST (a
+name that does not resolve is retried later, never posted to blind); a name that changes its
+answer between the check and the connection (DNS rebinding) is not covered, and the
 redirect a receiver might answer with is never followed.
 """
 
@@ -66,12 +67,30 @@ DEFAULT_TOLERANCE_S = 300
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
+class UnresolvableHost(Exception):
+    """The webhook host's name does not resolve (now): the delivery is retried later."""
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for any address that is not plainly on the public internet, also when an IPv6
+    address carries an IPv4 one (mapped, 6to4, Teredo)."""
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        candidates += [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+        if ip.teredo is not None:
+            candidates += list(ip.teredo)
+    return any(not a.is_global or a.is_multicast or a.is_unspecified for a in candidates)
+
+
 def internal_address_reason(host: str, *, resolve: bool = True) -> str | None:
-    """Why ``host`` must not receive webhooks (an internal address), or None when it may.
+    """Why ``host`` must not receive webhooks (not a public address), or None when it may.
 
     ``host`` is a name or an IP literal; a name is resolved (every address it has counts)
     unless ``resolve`` is False (forms check literals only: no DNS wait while saving).
-    A name that cannot be resolved gives None here: the POST then fails as a network error.
+    Refused: loopback, private, shared (100.64/10, carrier-grade NAT and some cloud metadata
+    services), link-local (169.254/16, cloud metadata), multicast, reserved, documentation
+    and unspecified addresses, and IPv6 forms that carry such an IPv4 address. A name that
+    does not resolve raises :class:`UnresolvableHost`.
     """
     name = host.strip("[]").rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
@@ -83,19 +102,11 @@ def internal_address_reason(host: str, *, resolve: bool = True) -> str | None:
             return None
         try:
             infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            return None
+        except (OSError, UnicodeError) as exc:
+            raise UnresolvableHost(host) from exc
         addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
     for ip in sorted(addresses, key=str):
-        mapped = getattr(ip, "ipv4_mapped", None) or ip
-        if (
-            mapped.is_loopback
-            or mapped.is_private
-            or mapped.is_link_local
-            or mapped.is_multicast
-            or mapped.is_reserved
-            or mapped.is_unspecified
-        ):
+        if _not_public(ip):
             return f"{host} is an internal address ({ip})"
     return None
 
@@ -208,7 +219,10 @@ class WebhookChannel(HttpChannel):
         except ValueError as exc:
             return SendResult.permanent(f"webhook: {exc}")
         if not self.allow_private:
-            reason = internal_address_reason(urlsplit(url).hostname or "")
+            try:
+                reason = internal_address_reason(urlsplit(url).hostname or "")
+            except UnresolvableHost as exc:
+                return SendResult.transient(f"webhook: cannot resolve {exc}")
             if reason:
                 return SendResult.permanent(f"webhook: refused, {reason}")
         body = self.payload(message)
