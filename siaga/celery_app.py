@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import beat_init
 from flask import Flask
 from kombu import Queue
 
@@ -40,6 +41,25 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
 
         schedule.update(beat_entries(app))
     return schedule
+
+
+def send_initial_polls(sender: Any = None, **_kwargs: Any) -> list[str]:
+    """When beat starts, poll every BMKG feed once at once instead of one interval later.
+
+    Beat runs an interval entry first when the interval has passed since it started: without
+    this, a restart at 3 a.m. would leave the 5-minute feeds (earthquake lists, weather
+    warnings) unpolled, and shown as never fetched, for five minutes. Returns the feeds sent.
+    """
+    celery_app = sender.app
+    sent = []
+    for entry in celery_app.conf.beat_schedule.values():
+        if entry.get("task") == "hazards.poll_feed":
+            celery_app.send_task(entry["task"], args=entry.get("args", []), **entry.get("options", {}))
+            sent.extend(entry.get("args", []))
+    return sent
+
+
+beat_init.connect(send_initial_polls, weak=False, dispatch_uid="siaga-initial-polls")
 
 
 def celery_init_app(app: Flask) -> Celery:

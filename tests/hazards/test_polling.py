@@ -135,6 +135,24 @@ def test_beat_schedules_one_task_per_feed_on_the_feeds_queue(app):
     assert per_minute < 60
 
 
+def test_beat_start_polls_every_feed_once_at_once(app, monkeypatch):
+    """A (re)started beat polls all feeds at once, not one interval (5 min for the lists) later."""
+    from celery.signals import beat_init
+
+    class Beat:  # the signal's sender: celery.beat.Service, which carries the Celery app
+        def __init__(self, celery_app):
+            self.app = celery_app
+
+    celery_app = app.extensions["celery"]
+    sent = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=(), **opts: sent.append((name, args, opts))
+    )
+    beat_init.send(sender=Beat(celery_app))  # what celery beat sends when it starts
+    assert sorted(args[0] for _name, args, _opts in sent) == sorted(polling.FEEDS)
+    assert all(name == "hazards.poll_feed" and opts["queue"] == "feeds" for name, _args, opts in sent)
+
+
 def test_poll_task_runs_the_poll(app, db_session, bmkg):
     from siaga.hazards.tasks import poll_feed
 
