@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
@@ -40,8 +40,8 @@ def can_edit(user: User, record: Shelter | EvacuationPoint) -> bool:
 def is_assigned(user: User, shelter_id: int) -> bool:
     """Whether a field-team user is assigned to the shelter (asked once per request)."""
     memo: dict[tuple[int, int], bool] | None = None
-    if has_request_context():
-        memo = g.setdefault("siaga_assigned", {})
+    if has_request_context():  # per request (the WSGI environ), never carried to the next one
+        memo = request.environ.setdefault("siaga.assigned", {})
         if (user.id, shelter_id) in memo:
             return memo[(user.id, shelter_id)]
     found = (
@@ -82,7 +82,7 @@ def assign_field_user(shelter: Shelter, user: User) -> ShelterAssignment:
     db.session.add(a)
     db.session.flush()
     if has_request_context():
-        g.pop("siaga_assigned", None)
+        request.environ.pop("siaga.assigned", None)
     return a
 
 
