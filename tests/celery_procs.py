@@ -20,13 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def celery_env(backend_urls: dict[str, str], instance: Path, **settings: str) -> dict[str, str]:
-    """This run's database and broker for the subprocesses, plus ``SIAGA_*`` settings."""
+    """This run's database and broker for the subprocesses, plus ``SIAGA_*`` settings.
+
+    BMKG polling is off unless a test turns it on (and points it at its fake server): beat
+    polls every feed as it starts, and a poll of the real BMKG from a test would write feed
+    failures into the shared test database.
+    """
     env = dict(os.environ)
     env.update(
         {
             "SIAGA_DATABASE_URL": backend_urls["db"],
             "SIAGA_BROKER_URL": backend_urls["broker"],
             "SIAGA_INSTANCE_PATH": str(instance),
+            "SIAGA_POLL_FEEDS": "0",
             **settings,
         }
     )
