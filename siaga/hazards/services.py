@@ -575,6 +575,38 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
     return rows, max_mmi
 
 
+_IMPACT_COLUMNS = (
+    "event_id",
+    "target_type",
+    "target_id",
+    "name",
+    "region_code",
+    "lat",
+    "lon",
+    "people",
+    "mmi",
+    "distance_km",
+    "level",
+    "rank",
+)
+
+
+def _insert_impacts(rows: list[dict[str, Any]]) -> None:
+    """Write impact rows (derived data, not audited; there can be thousands) in the session's
+    transaction: ``COPY`` on PostgreSQL with psycopg (which sends an executemany as one
+    pipelined statement per row: 435 rows took 6.5–8.5 ms that way, 2.2 ms with COPY, measured
+    in isolation), a Core executemany elsewhere."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        columns = ", ".join(_IMPACT_COLUMNS)
+        with cursor, cursor.copy(f"COPY {EventImpact.__tablename__} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in _IMPACT_COLUMNS])
+        return
+    conn.execute(insert(EventImpact.__table__), rows)
+
+
 def compute_impact(
     ev: HazardEvent, places: Places | None = None, *, fresh: bool = False
 ) -> list[dict[str, Any]]:
@@ -631,8 +663,7 @@ def compute_impact(
         row["rank"] = rank
         row["event_id"] = ev.id
     if rows:
-        # Core executemany: impact rows are derived data (not audited), there can be thousands.
-        db.session.connection().execute(insert(EventImpact.__table__), rows)
+        _insert_impacts(rows)
     if ev.id is not None:
         db.session.expire(ev, ["impacts"])  # reloaded from the rows just written
     else:
