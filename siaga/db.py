@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,6 +91,32 @@ def configure_sqlite_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def plain_rows(statement_for: Callable[[Any], tuple[str, Any]]) -> list[tuple[Any, ...]]:
+    """Run one SQL statement on the session's own DBAPI connection (inside its transaction)
+    and return plain tuples: no SQLAlchemy result or row objects, for hot read paths.
+
+    ``statement_for(dialect)`` gives ``(sql, args)`` (``args`` None for none), so callers can
+    compile a statement once per dialect. Pending changes are flushed first, as
+    ``session.execute`` would do, so they are visible.
+    """
+    from siaga.extensions import db
+
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+    sql, args = statement_for(conn.dialect)
+    cursor = conn.connection.cursor()
+    try:
+        if args is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def render_alembic_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

@@ -15,6 +15,14 @@ import shapely
 from geopy.distance import geodesic
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+#: Hypocentre depth (km) assumed when a report gives none (or 0), for the impact table and the
+#: event map alike.
+DEFAULT_DEPTH_KM = 10.0
+
+
+def quake_depth_km(depth_km: float | None) -> float:
+    """The depth the intensity estimate uses: the report's, else ``DEFAULT_DEPTH_KM``."""
+    return max(depth_km or DEFAULT_DEPTH_KM, 0.0)
 
 
 def allen_2012_mmi(magnitude: float, hypocentral_km: float) -> float:
@@ -33,6 +41,31 @@ def intensity_at(
     epicentral = geodesic((lat, lon), (at_lat, at_lon)).km
     hypocentral = math.hypot(epicentral, max(depth_km, 0.0))
     return allen_2012_mmi(magnitude, hypocentral), epicentral
+
+
+def mmi_radius_km(magnitude: float, depth_km: float, level: float, max_km: float) -> float | None:
+    """Epicentral distance (km) at which the Allen et al. 2012 estimate falls to ``level``.
+
+    None when the epicentre itself stays below ``level``; ``max_km`` when the level reaches
+    that far. The estimate decreases with distance, so a bisection finds it.
+    """
+    depth = max(depth_km, 0.0)
+
+    def at(r: float) -> float:
+        return allen_2012_mmi(magnitude, math.hypot(r, depth))
+
+    if at(0.0) < level:
+        return None
+    if at(max_km) >= level:
+        return max_km
+    lo, hi = 0.0, max_km
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if at(mid) >= level:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def roman(mmi: float) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -28,7 +27,9 @@ from geopy.distance import geodesic
 from sqlalchemy import and_, case, delete, false, func, insert, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from siaga.db import plain_rows
 from siaga.extensions import db
+from siaga.hazards import intensity as ipe
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
 from siaga.hazards.reports import QuakeReport, Report, TsunamiReport, WeatherReport
 from siaga.regions.models import Region, RegionLevel
@@ -101,31 +102,18 @@ def known_quakes(reports: list[Report]) -> list[HazardEvent] | None:
 def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> HazardEvent | None:
     """The stored event this quake report belongs to: same identifier, else origin time within
     ``MATCH_SECONDS``, epicentre within ``MATCH_KM`` and magnitude within ``MATCH_MAGNITUDE``
-    (the nearest such). ``known``: the batch's candidates from :func:`known_quakes`."""
+    (the nearest such). ``known``: the batch's candidates from :func:`known_quakes` (read for
+    this report alone when not given)."""
+    if known is None:
+        known = known_quakes([r]) or []
+    if r.identifier:
+        same = next((e for e in known if e.identifier == r.identifier), None)
+        if same is not None:
+            return same
     window = timedelta(seconds=MATCH_SECONDS)
-    if known is not None:
-        if r.identifier:
-            same = next((e for e in known if e.identifier == r.identifier), None)
-            if same is not None:
-                return same
-        candidates: Any = [
-            ev for ev in known if ev.origin_time is not None and abs(ev.origin_time - r.origin_time) <= window
-        ]
-    else:
-        if r.identifier:
-            found = db.session.scalar(
-                select(HazardEvent).where(
-                    HazardEvent.kind == HazardKind.EARTHQUAKE, HazardEvent.identifier == r.identifier
-                )
-            )
-            if found:
-                return found
-        candidates = db.session.scalars(
-            select(HazardEvent).where(
-                HazardEvent.kind == HazardKind.EARTHQUAKE,
-                HazardEvent.origin_time.between(r.origin_time - window, r.origin_time + window),
-            )
-        ).all()
+    candidates = [
+        ev for ev in known if ev.origin_time is not None and abs(ev.origin_time - r.origin_time) <= window
+    ]
     best: tuple[float, HazardEvent] | None = None
     for ev in candidates:
         if ev.lat is None or ev.lon is None or ev.magnitude is None:
@@ -350,27 +338,22 @@ _PLACE_SQL: dict[tuple[str, str], str] = {}
 
 
 def _fetch_plain(name: str, where: Any = None) -> list[tuple[Any, ...]]:
-    """Plain tuples from the DBAPI cursor, in the session's transaction (no ORM, no row objects).
+    """One of the place queries as plain tuples (see :func:`siaga.db.plain_rows`).
 
     ``where``: an extra condition (numbers and region codes only), compiled inline.
     """
-    session = db.session
-    if session.autoflush:
-        session.flush()
-    conn = session.connection()
-    key = (conn.dialect.name, name)
-    sql = _PLACE_SQL.get(key) if where is None else None
-    if sql is None:
-        stmt = _PLACE_QUERIES[name] if where is None else _PLACE_QUERIES[name].where(where)
-        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        if where is None:
-            _PLACE_SQL[key] = sql
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+
+    def statement(dialect: Any) -> tuple[str, None]:
+        if where is not None:
+            stmt = _PLACE_QUERIES[name].where(where)
+            return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})), None
+        key = (dialect.name, name)
+        if key not in _PLACE_SQL:
+            compiled = _PLACE_QUERIES[name].compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            _PLACE_SQL[key] = str(compiled)
+        return _PLACE_SQL[key], None
+
+    return plain_rows(statement)
 
 
 def _near_or_in_aor(model: Any, boxes: list[tuple[float, float, float, float]], aor: list[str]) -> Any:
@@ -509,20 +492,12 @@ def _impact_row(ev: HazardEvent, place: tuple[Any, ...], **values: Any) -> dict[
 def reach_km(magnitude: float, depth_km: float, threshold: float) -> float:
     """Spherical (haversine) distance beyond which no place can reach ``threshold``.
 
-    The farthest distance at which the MMI upper bound (the geodesic distance can be
-    ``HAVERSINE_SLACK`` shorter than the spherical one) still reaches the threshold; MMI falls
-    with distance, so a bisection finds it.
+    The geodesic distance can be ``HAVERSINE_SLACK`` shorter than the spherical one, so the
+    exact radius at which the estimate falls to the threshold is widened by that much.
     """
-    from siaga.hazards import intensity as ipe
-
-    lo_km, hi_km = 0.0, 20_000.0
-    for _ in range(40):  # 20,000 km / 2**40: well under a millimetre
-        mid = (lo_km + hi_km) / 2
-        if ipe.allen_2012_mmi(magnitude, math.hypot(mid * (1 - ipe.HAVERSINE_SLACK), depth_km)) >= threshold:
-            lo_km = mid
-        else:
-            hi_km = mid
-    return hi_km
+    keep = 1 - ipe.HAVERSINE_SLACK
+    radius = ipe.mmi_radius_km(magnitude, depth_km, threshold, max_km=20_000.0 * keep)
+    return (radius or 0.0) / keep
 
 
 def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]], float | None]:
@@ -534,13 +509,11 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
     WGS-84 distance (the same figure geopy's geodesic gives). MMI falls with distance, so
     nothing at or above the threshold is ever left out.
     """
-    from siaga.hazards import intensity as ipe
-
     assert ev.lat is not None and ev.lon is not None and ev.magnitude is not None
     if not places.rows:
         return [], None
     threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
-    depth = max(ev.depth_km or 10.0, 0.0)
+    depth = ipe.quake_depth_km(ev.depth_km)
     hi_km = reach_km(ev.magnitude, depth, threshold)
     dlat = hi_km / 111.0  # a spherical distance d spans at most d / 111.19 degrees of latitude
     first = int(np.searchsorted(places.sorted_lat, ev.lat - dlat, side="left"))
@@ -615,8 +588,6 @@ def compute_impact(
     Returns the rows inserted (ranked). ``places`` may be shared by the reports of one poll;
     ``fresh``: the event was just created, so it has no impact rows to delete yet.
     """
-    from siaga.hazards import intensity as ipe
-
     if not fresh and ev.id is not None:
         db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
     aor = aor_codes()
@@ -659,10 +630,9 @@ def compute_impact(
     ev.people_affected = sum(r["people"] for r in aor_rows if r["target_type"] == "shelter")
     if rows:
         db.session.flush()  # the rows need the event's id: a new event is inserted here, figures and all
-    for rank, row in enumerate(rows):
-        row["rank"] = rank
-        row["event_id"] = ev.id
-    if rows:
+        for rank, row in enumerate(rows):
+            row["rank"] = rank
+            row["event_id"] = ev.id
         _insert_impacts(rows)
     if ev.id is not None:
         db.session.expire(ev, ["impacts"])  # reloaded from the rows just written
@@ -712,8 +682,6 @@ def alert_facts(ev: HazardEvent) -> dict[str, Any]:
 
 
 def _roman(mmi: float | None) -> str:
-    from siaga.hazards import intensity as ipe
-
     return ipe.roman(mmi) if mmi is not None else "-"
 
 
@@ -764,7 +732,7 @@ class PlaceCache:
         for r in self._reports:
             assert isinstance(r, QuakeReport)
             box = cap_bbox(
-                r.lat, r.lon, reach_km(r.magnitude, max(r.depth_km or 10.0, 0.0), threshold) * 1.01
+                r.lat, r.lon, reach_km(r.magnitude, ipe.quake_depth_km(r.depth_km), threshold) * 1.01
             )
             if box is None:
                 return None  # reaches the whole globe: read everything

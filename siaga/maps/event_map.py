@@ -16,7 +16,7 @@ import folium
 from flask import current_app, url_for
 from markupsafe import Markup
 
-from siaga.hazards.intensity import allen_2012_mmi, roman
+from siaga.hazards.intensity import allen_2012_mmi, mmi_radius_km, quake_depth_km, roman
 from siaga.hazards.models import HazardKind
 from siaga.maps.builder import page_parts
 from siaga.maps.offline import use_local_assets
@@ -38,31 +38,6 @@ LEVEL_COLOURS = {"AWAS": "#b71c1c", "SIAGA": "#e65100", "WASPADA": "#f9a825"}
 #: Rings are drawn out to this distance at most (km); beyond, the estimate means little.
 MAX_RING_KM = 1500.0
 CREDIT = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> · Sumber: BMKG'
-
-
-def mmi_radius_km(magnitude: float, depth_km: float, level: float) -> float | None:
-    """Epicentral distance (km) at which the Allen et al. 2012 estimate falls to ``level``.
-
-    None when the epicentre itself stays below ``level``; ``MAX_RING_KM`` when the level
-    reaches that far. The estimate decreases with distance, so a bisection finds it.
-    """
-    depth = max(depth_km, 0.0)
-
-    def at(r: float) -> float:
-        return allen_2012_mmi(magnitude, math.hypot(r, depth))
-
-    if at(0.0) < level:
-        return None
-    if at(MAX_RING_KM) >= level:
-        return MAX_RING_KM
-    lo, hi = 0.0, MAX_RING_KM
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if at(mid) >= level:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def mmi_colour(mmi: float) -> str:
@@ -88,11 +63,10 @@ def event_map_html(
     title = html.escape(ev.title)
     is_quake = ev.kind == HazardKind.EARTHQUAKE
     if is_quake and ev.magnitude is not None and ev.lat is not None and ev.lon is not None:
-        # The same depth as the impact table (siaga.hazards.services: 10 km when unknown).
-        depth = max(ev.depth_km or 10.0, 0.0)
+        depth = quake_depth_km(ev.depth_km)  # the same depth as the impact table
         top = allen_2012_mmi(ev.magnitude, depth)
         for level in range(math.ceil(threshold), math.floor(top) + 1):
-            radius = mmi_radius_km(ev.magnitude, depth, level)
+            radius = mmi_radius_km(ev.magnitude, depth, level, MAX_RING_KM)
             if radius is None or radius < 0.5:
                 continue
             folium.Circle(

@@ -40,7 +40,7 @@ from typing import Any
 from geopy.distance import geodesic
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, select
 
-from siaga.extensions import db
+from siaga.db import plain_rows
 from siaga.registry.models import EvacuationPoint, PointStatus, Shelter, ShelterStatus
 
 #: Mean earth radius (km) of the haversine sphere.
@@ -136,20 +136,14 @@ class _Search:
 
     def fetch(self, params: dict[str, Any], box: tuple[float, float, float, float] | None) -> list[Any]:
         """Rows matching the filters (inside ``box`` unless None), in the session's transaction."""
-        session = db.session
-        if session.autoflush:
-            session.flush()  # as session.execute would: pending changes are visible
-        conn = session.connection()
-        sql, order = self._sql(conn.dialect, box is not None)
         if box is not None:
             params = {**params, "south": box[0], "north": box[1], "west": box[2], "east": box[3]}
-        args: Any = [params[name] for name in order] if order is not None else params
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql, args)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+
+        def statement(dialect: Any) -> tuple[str, Any]:
+            sql, order = self._sql(dialect, box is not None)
+            return sql, ([params[name] for name in order] if order is not None else params)
+
+        return plain_rows(statement)
 
 
 def _nearest(

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from siaga.hazards.intensity import allen_2012_mmi
+from siaga.hazards.intensity import allen_2012_mmi, mmi_radius_km
 from siaga.hazards.reports import QuakeReport, WeatherArea, WeatherReport
 from siaga.hazards.services import process_report
-from siaga.maps.event_map import MAX_RING_KM, mmi_radius_km
+from siaga.maps.event_map import MAX_RING_KM
 from tests.conftest import login
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -19,14 +19,14 @@ SEKAYU = (-2.88, 103.85)
 
 @pytest.mark.parametrize(("magnitude", "depth", "level"), [(6.2, 10.0, 5), (6.2, 10.0, 7), (5.5, 30.0, 4)])
 def test_ring_radius_is_where_the_estimate_falls_to_the_level(magnitude, depth, level):
-    r = mmi_radius_km(magnitude, depth, level)
+    r = mmi_radius_km(magnitude, depth, level, MAX_RING_KM)
     assert r is not None and 0 < r < MAX_RING_KM
     assert allen_2012_mmi(magnitude, math.hypot(r, depth)) == pytest.approx(level, abs=1e-6)
     assert allen_2012_mmi(magnitude, math.hypot(r + 1, depth)) < level  # outside the ring: below
 
 
 def test_no_ring_when_the_epicentre_stays_below_the_level():
-    assert mmi_radius_km(3.0, 10.0, 8) is None
+    assert mmi_radius_km(3.0, 10.0, 8, MAX_RING_KM) is None
 
 
 def test_quake_page_has_rings_epicentre_and_escaped_places(client, users, make_shelter, db_session):
