@@ -125,6 +125,18 @@ def _wait_queued(page, n):
     page.wait_for_function(f"document.body.dataset.queued === '{n}'", timeout=15_000)
 
 
+def _open_field_page(page, live_server, email):
+    """Log in as a field user and open the field page, with its service worker in control,
+    the page cached and nothing queued."""
+    browser_login(page, live_server, email)
+    page.goto(f"{live_server}/field/")
+    page.wait_for_function(
+        "document.body.dataset.sw === 'ready' && !!navigator.serviceWorker.controller", timeout=15_000
+    )
+    page.wait_for_function("caches.match('/field/', {ignoreVary: true}).then(r => !!r)", timeout=15_000)
+    _wait_queued(page, 0)
+
+
 def test_offline_changes_survive_a_reload_and_sync_once(
     app, browser, live_server, committed_users, field_data, artifacts_dir
 ):
@@ -136,13 +148,7 @@ def test_offline_changes_survive_a_reload_and_sync_once(
     )
     page = context.new_page()
     try:
-        browser_login(page, live_server, committed_users["field"]["email"])
-        page.goto(f"{live_server}/field/")
-        page.wait_for_function(
-            "document.body.dataset.sw === 'ready' && !!navigator.serviceWorker.controller", timeout=15_000
-        )
-        page.wait_for_function("caches.match('/field/', {ignoreVary: true}).then(r => !!r)", timeout=15_000)
-        _wait_queued(page, 0)
+        _open_field_page(page, live_server, committed_users["field"]["email"])
 
         context.set_offline(True)
         page.wait_for_function("navigator.onLine === false")
@@ -203,13 +209,7 @@ def test_logout_asks_about_unsent_changes_keeps_them_and_clears_the_page_cache(
     page = context.new_page()
     dialogs: list[str] = []
     try:
-        browser_login(page, live_server, committed_users["field"]["email"])
-        page.goto(f"{live_server}/field/")
-        page.wait_for_function(
-            "document.body.dataset.sw === 'ready' && !!navigator.serviceWorker.controller", timeout=15_000
-        )
-        page.wait_for_function("caches.match('/field/', {ignoreVary: true}).then(r => !!r)", timeout=15_000)
-        _wait_queued(page, 0)
+        _open_field_page(page, live_server, committed_users["field"]["email"])
         page.route("**/api/v1/**", lambda route: route.abort())  # the network is down for writes
         shelter = page.locator(f".shelter[data-id='{field_data['shelter']}']")
         shelter.locator("input[name=people]").fill("3")

@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from siaga.hazards.intensity import allen_2012_mmi, intensity_at, points_inside, roman
 from siaga.hazards.models import EventImpact, HazardEvent, HazardRevision
-from siaga.hazards.reports import QuakeReport, TsunamiArea, TsunamiReport, WeatherArea, WeatherReport
+from siaga.hazards.reports import TsunamiArea, WeatherArea, WeatherReport
 from siaga.hazards.services import ingest, process_report
 from siaga.messaging.models import Delivery, Message
-
-T0 = datetime(2026, 11, 20, 3, 15, 0, tzinfo=UTC)
-# Near Sekayu, Musi Banyuasin (16.06): our shelters are close by.
-SEKAYU = (-2.88, 103.85)
-
-
-def quake(**kw):
-    data = {
-        "source": "autogempa",
-        "origin_time": T0,
-        "lat": SEKAYU[0],
-        "lon": SEKAYU[1],
-        "depth_km": 10.0,
-        "magnitude": 6.2,
-        "region_text": "10 km BaratLaut SEKAYU-MUBA-SUMSEL",
-    }
-    data.update(kw)
-    return QuakeReport(**data)
+from tests.hazards.reports import SEKAYU, T0, quake, tsunami
 
 
 def test_allen_2012_sanity():
@@ -189,16 +172,7 @@ def test_exercise_never_dispatches_outside_inbox(db_session, make_shelter, users
 
 def test_tsunami_warning_levels_and_tes(db_session, make_point, make_shelter):
     make_point(name="TES Masjid Agung", kind="tes", lat=SEKAYU[0], lon=SEKAYU[1])
-    report = TsunamiReport(
-        source="inatews",
-        identifier="tsu-1",
-        message_type="PD-1",
-        origin_time=T0,
-        lat=-3.5,
-        lon=105.5,
-        depth_km=10,
-        magnitude=7.3,
-        region_text="Selat Bangka",
+    report = tsunami(
         areas=(
             TsunamiArea(province="SUMSEL", district="MUSI BANYUASIN", level="SIAGA"),
             TsunamiArea(province="BABEL", district="BANGKA BARAT", level="AWAS"),

@@ -12,6 +12,7 @@ import pytest
 from siaga.hazards import bmkg
 from siaga.hazards.reports import TsunamiArea, TsunamiReport
 from siaga.hazards.services import match_regencies, process_report, regency_key
+from tests.hazards.reports import tsunami
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bmkg"
 
@@ -97,16 +98,9 @@ def test_zones_reach_our_regencies_and_a_kota_is_not_its_kabupaten(db_session, m
     make_shelter(name="Posko Sekayu", lat=-2.88, lon=103.85)  # Kab. Musi Banyuasin
     make_shelter(name="Posko Palembang", lat=-2.97, lon=104.77)  # Kota Palembang
     make_shelter(name="Posko Solok", lat=-0.975, lon=100.64)  # Kab. Solok
-    report = TsunamiReport(
-        source="inatews",
+    report = tsunami(
         identifier="tsu-names",
-        message_type="PD-1",
         origin_time=datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
-        lat=-3.5,
-        lon=105.5,
-        depth_km=10,
-        magnitude=7.3,
-        region_text="Selat Bangka",
         areas=(
             TsunamiArea(province="SUMSEL", district="Kab. Musi-Banyuasin", level="WASPADA"),
             TsunamiArea(province="SUMSEL", district="KOTA PALEMBANG", level="siaga"),

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from siaga.hazards.intensity import allen_2012_mmi, mmi_radius_km
-from siaga.hazards.reports import QuakeReport, WeatherArea, WeatherReport
+from siaga.hazards.reports import WeatherArea, WeatherReport
 from siaga.hazards.services import process_report
 from siaga.maps.event_map import MAX_RING_KM
 from tests.conftest import login
+from tests.hazards.reports import SEKAYU, quake, tsunami
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-SEKAYU = (-2.88, 103.85)
 
 
 @pytest.mark.parametrize(("magnitude", "depth", "level"), [(6.2, 10.0, 5), (6.2, 10.0, 7), (5.5, 30.0, 4)])
@@ -31,16 +31,7 @@ def test_no_ring_when_the_epicentre_stays_below_the_level():
 
 def test_quake_page_has_rings_epicentre_and_escaped_places(client, users, make_shelter, db_session):
     make_shelter(name=HOSTILE, lat=SEKAYU[0] + 0.02, lon=SEKAYU[1], capacity=100)
-    report = QuakeReport(
-        source="autogempa",
-        origin_time=datetime(2026, 11, 20, 3, 15, tzinfo=UTC),
-        lat=SEKAYU[0],
-        lon=SEKAYU[1],
-        depth_km=10.0,
-        magnitude=6.2,
-        region_text="10 km BaratLaut SEKAYU-MUBA-SUMSEL",
-    )
-    ev, _, _ = process_report(report)
+    ev, _, _ = process_report(quake())
     login(client, users["partner"].email)
     page = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
     assert 'class="card event-map"' in page
@@ -80,9 +71,8 @@ def test_weather_warning_page_draws_its_polygon(client, users, db_session):
 
 
 def test_event_page_shows_the_source_report_of_each_revision(client, users, db_session):
-    report = QuakeReport(
+    report = quake(
         source="gempaterkini",
-        origin_time=datetime(2026, 11, 20, 3, 15, tzinfo=UTC),
         lat=-8.1,
         lon=122.9,
         depth_km=12.0,
@@ -101,13 +91,10 @@ def test_event_page_shows_the_source_report_of_each_revision(client, users, db_s
 
 
 def test_tsunami_page_has_no_shaking_rings(client, users, db_session):
-    from siaga.hazards.reports import TsunamiArea, TsunamiReport
+    from siaga.hazards.reports import TsunamiArea
 
-    report = TsunamiReport(
-        source="inatews",
+    report = tsunami(
         identifier="TEST-TSU-1",
-        message_type="PD-1",
-        origin_time=datetime(2026, 11, 20, 3, 15, tzinfo=UTC),
         lat=-2.0,
         lon=99.5,
         depth_km=10.0,
