@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from geopy.distance import geodesic
-from sqlalchemy import and_, case, delete, false, func, insert, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from siaga.db import plain_rows
 from siaga.extensions import db
 from siaga.hazards import intensity as ipe
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
+from siaga.hazards.places import Place, Places, aor_codes, cached_places, in_aor, people_in
 from siaga.hazards.reports import QuakeReport, Report, TsunamiReport, WeatherReport
 from siaga.regions.models import Region, RegionLevel
-from siaga.registry.models import EvacuationPoint, PointStatus, Shelter, ShelterStatus
+from siaga.registry.nearest import cap_bbox
 
 MATCH_SECONDS = 120
 MATCH_KM = 50.0
@@ -42,25 +42,17 @@ TSUNAMI_SEVERITY = {"AWAS": 4, "SIAGA": 3, "WASPADA": 2}
 CAP_SEVERITY = {"Extreme": 4, "Severe": 3, "Moderate": 2, "Minor": 1}
 
 
-def _hash(report: Report) -> str:
-    data = asdict(report)
-    data.pop("source", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+def _hash(report: Report, data: dict[str, Any] | None = None) -> str:
+    """The report's fingerprint (its fields but the feed it came from); ``data``: its
+    ``asdict`` when the caller has it."""
+    fields = dict(data) if data is not None else asdict(report)
+    fields.pop("source", None)
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def report_json(report: Report) -> dict[str, Any]:
+def report_json(report: Report, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report's fields as JSON-ready values (times in ISO 8601, UTC), for the revision."""
-    return json.loads(json.dumps(asdict(report), default=_plain))
-
-
-def aor_codes() -> list[str]:
-    """The task force's area of responsibility (Kemendagri codes)."""
-    raw = current_app.config["SIAGA_AOR_REGIONS"]
-    return [c.strip() for c in raw.split(",") if c.strip()]
-
-
-def in_aor(code: str | None, aor: list[str]) -> bool:
-    return bool(code) and any(code == a or str(code).startswith(a + ".") for a in aor)
+    return json.loads(json.dumps(data if data is not None else asdict(report), default=_plain))
 
 
 def mmi_severity(mmi: float | None) -> int:
@@ -207,17 +199,67 @@ def _weather_values(r: WeatherReport) -> dict[str, Any]:
     }
 
 
+@dataclass
+class IngestBatch:
+    """What the reports of one feed body share: the stored quakes they can match
+    (:func:`known_quakes`) and the report hashes each of those events has seen, read in one
+    query each, so that merging a report needs no round trip of its own."""
+
+    known: list[HazardEvent] | None
+    hashes: dict[int, set[str]]  # id(event) → report hashes of its revisions
+
+    @classmethod
+    def of(cls, reports: list[Report]) -> IngestBatch:
+        known = known_quakes(reports)
+        hashes: dict[int, set[str]] = {}
+        if known:
+            by_id = {ev.id: ev for ev in known}
+            for ev in known:
+                hashes[id(ev)] = set()
+            rows = db.session.execute(
+                select(HazardRevision.event_id, HazardRevision.report_hash).where(
+                    HazardRevision.event_id.in_(sorted(by_id))
+                )
+            )
+            for event_id, digest in rows:
+                hashes[id(by_id[event_id])].add(digest)
+        return cls(known, hashes)
+
+    def seen(self, ev: HazardEvent, digest: str) -> bool:
+        if id(ev) in self.hashes:
+            return digest in self.hashes[id(ev)]
+        # an event this batch did not read ahead (a tsunami or weather warning): ask
+        return ev.id is not None and _revision_seen(ev.id, digest)
+
+    def add(self, ev: HazardEvent, digest: str) -> None:
+        if id(ev) in self.hashes:
+            self.hashes[id(ev)].add(digest)
+
+
+def _revision_seen(event_id: int, digest: str) -> bool:
+    return (
+        db.session.scalar(
+            select(HazardRevision.id).where(
+                HazardRevision.event_id == event_id, HazardRevision.report_hash == digest
+            )
+        )
+        is not None
+    )
+
+
 def ingest(
-    report: Report, *, flush: bool = True, known: list[HazardEvent] | None = None
+    report: Report, *, flush: bool = True, batch: IngestBatch | None = None
 ) -> tuple[HazardEvent, str]:
     """Merge one report; returns the event and "created", "updated" or "unchanged".
 
-    ``flush=False`` leaves a new event and its first revision pending (no id yet), so the
-    caller can set the impact figures before one INSERT writes them all. ``known``: the
-    batch's stored quakes (:func:`known_quakes`); a new quake event is added to it.
+    ``flush=False`` leaves the changes pending (a new event without an id), so the caller can
+    set the impact figures before one flush writes a whole batch. ``batch``: what the feed
+    body's reports share (:class:`IngestBatch`); a new quake event is added to it.
     """
-    digest = _hash(report)
+    data = asdict(report)
+    digest = _hash(report, data)
     if isinstance(report, QuakeReport):
+        known = batch.known if batch is not None else None
         kind, ev, values = HazardKind.EARTHQUAKE, _find_quake(report, known), _quake_values(report)
     elif isinstance(report, TsunamiReport):
         kind, ev, values = (
@@ -232,173 +274,61 @@ def ingest(
             _weather_values(report),
         )
     if ev is not None:
-        if ev.id is None:  # created earlier in this batch and not written yet
-            db.session.flush()
-        seen = db.session.scalar(
-            select(HazardRevision.id).where(
-                HazardRevision.event_id == ev.id, HazardRevision.report_hash == digest
-            )
-        )
+        if batch is not None:
+            seen = batch.seen(ev, digest)
+        else:
+            seen = ev.id is not None and _revision_seen(ev.id, digest)
         if seen:
             return ev, "unchanged"
         changes = _apply(ev, values)
         if report.source not in (ev.sources or []):
             ev.sources = [*(ev.sources or []), report.source]
             changes["sources"] = ev.sources
-        db.session.add(
+        db.session.add(  # (not ev.revisions.append: that would load every earlier revision)
             HazardRevision(
                 event=ev,
                 source=report.source,
                 report_hash=digest,
                 changes=changes,
-                report=report_json(report),
+                report=report_json(report, data),
             )
         )
-        if not changes:
+        if batch is not None:
+            batch.add(ev, digest)
+        if changes:
+            ev.revision += 1
+        if flush:
             db.session.flush()
-            return ev, "unchanged"
-        ev.revision += 1
-        db.session.flush()
-        return ev, "updated"
+        return ev, "updated" if changes else "unchanged"
     ev = HazardEvent(
         kind=kind,
         identifier=getattr(report, "identifier", None),
         is_exercise=report.is_exercise,
         sources=[report.source],
+        revision=1,  # set now: a revision later in the same batch counts on from it before any flush
+        severity=0,
         **{k: v for k, v in values.items() if v is not None},
     )
     # A new event's revision list is empty: mark it loaded, then add the first revision to it.
     set_committed_value(ev, "revisions", [])
     ev.revisions.append(
         HazardRevision(
-            source=report.source, report_hash=digest, changes={"created": True}, report=report_json(report)
+            source=report.source,
+            report_hash=digest,
+            changes={"created": True},
+            report=report_json(report, data),
         )
     )
     db.session.add(ev)
-    if known is not None and kind == HazardKind.EARTHQUAKE:
-        known.append(ev)
+    if batch is not None and batch.known is not None and kind == HazardKind.EARTHQUAKE:
+        batch.known.append(ev)
+        batch.hashes[id(ev)] = {digest}
     if flush:
         db.session.flush()
     return ev, "created"
 
 
 # ---------------------------------------------------------------- impact
-
-
-@dataclass
-class Places:
-    """Every place an event can reach, loaded once per batch of reports (one feed poll).
-
-    ``rows`` holds ``(type, id, name, lat, lon, region, people)`` in a fixed order
-    (shelters, active evacuation points, district centroids); ``lat``/``lon`` are the same
-    coordinates as arrays and ``aor`` marks the places inside the area of responsibility.
-    """
-
-    rows: list[tuple[str, str, str, float, float, str | None, int]]
-    lat: np.ndarray
-    lon: np.ndarray
-    aor: np.ndarray
-
-    def __post_init__(self) -> None:
-        #: Indices by latitude (for a latitude band search) and of the places in the AOR.
-        self.by_lat = np.argsort(self.lat, kind="stable")
-        self.sorted_lat = self.lat[self.by_lat]
-        self.aor_idx = np.flatnonzero(self.aor)
-
-
-# The three place queries: no parameters, compiled once per dialect with their constants inline,
-# then read straight from the DBAPI cursor.
-_PLACE_QUERIES: dict[str, Any] = {
-    "shelters": select(
-        Shelter.id,
-        Shelter.name,
-        Shelter.lat,
-        Shelter.lon,
-        Shelter.region_code,
-        case((Shelter.status == ShelterStatus.CLOSED, 0), else_=func.coalesce(Shelter.occupants, 0)),
-    ).order_by(Shelter.id),
-    "points": select(
-        EvacuationPoint.id,
-        EvacuationPoint.name,
-        EvacuationPoint.lat,
-        EvacuationPoint.lon,
-        EvacuationPoint.region_code,
-    )
-    .where(EvacuationPoint.status == PointStatus.ACTIVE)
-    .order_by(EvacuationPoint.id),
-    "districts": select(Region.code, Region.name, Region.centroid_lat, Region.centroid_lon)
-    .where(
-        Region.level == RegionLevel.DISTRICT,
-        Region.centroid_lat.is_not(None),
-        Region.centroid_lon.is_not(None),
-    )
-    .order_by(Region.code),
-}
-_PLACE_SQL: dict[tuple[str, str], str] = {}
-
-
-def _fetch_plain(name: str, where: Any = None) -> list[tuple[Any, ...]]:
-    """One of the place queries as plain tuples (see :func:`siaga.db.plain_rows`).
-
-    ``where``: an extra condition (numbers and region codes only), compiled inline.
-    """
-
-    def statement(dialect: Any) -> tuple[str, None]:
-        if where is not None:
-            stmt = _PLACE_QUERIES[name].where(where)
-            return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})), None
-        key = (dialect.name, name)
-        if key not in _PLACE_SQL:
-            compiled = _PLACE_QUERIES[name].compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-            _PLACE_SQL[key] = str(compiled)
-        return _PLACE_SQL[key], None
-
-    return plain_rows(statement)
-
-
-def _near_or_in_aor(model: Any, boxes: list[tuple[float, float, float, float]], aor: list[str]) -> Any:
-    """Rows inside one of the (south, north, west, east) boxes, or in the area of responsibility."""
-    conds: list[Any] = []
-    for south, north, west, east in boxes:
-        cond = model.lat.between(south, north)
-        if west > -180.0 or east < 180.0:
-            cond = and_(cond, model.lon.between(west, east))
-        conds.append(cond)
-    for code in aor:
-        conds += [model.region_code == code, model.region_code.startswith(code + ".")]
-    return or_(*conds) if conds else false()
-
-
-def load_places(boxes: list[tuple[float, float, float, float]] | None = None) -> Places:
-    """Shelters (people = occupants unless closed), active evacuation points, district centroids.
-
-    With ``boxes``, only the shelters and points inside one of them or inside the area of
-    responsibility (see :class:`PlaceCache`); districts are always all read.
-    Plain tuples from the DBAPI cursor (no ORM entities, no row objects, no enum conversion):
-    this runs once per poll over every place we know, so it must stay cheap at 10,000+ places.
-    """
-    aor = aor_codes()
-    near_shelters = _near_or_in_aor(Shelter, boxes, aor) if boxes is not None else None
-    near_points = _near_or_in_aor(EvacuationPoint, boxes, aor) if boxes is not None else None
-    rows: list[tuple[str, str, str, float, float, str | None, int]] = [
-        ("shelter", str(i), name, lat, lon, region, n)
-        for i, name, lat, lon, region, n in _fetch_plain("shelters", near_shelters)
-    ]
-    rows += [
-        ("point", str(i), name, lat, lon, region, 0)
-        for i, name, lat, lon, region in _fetch_plain("points", near_points)
-    ]
-    rows += [
-        ("district", code, name, lat, lon, code, 0) for code, name, lat, lon in _fetch_plain("districts")
-    ]
-    regions = [r[5] for r in rows]
-    inside = {code: in_aor(code, aor) for code in set(regions)}
-    return Places(
-        rows=rows,
-        lat=np.array([r[3] for r in rows], dtype=float),
-        lon=np.array([r[4] for r in rows], dtype=float),
-        aor=np.array([inside[c] for c in regions], dtype=bool),
-    )
 
 
 _QUALIFIER = re.compile(r"(?<=\S) (?:BAGIAN (?:UTARA|SELATAN|BARAT|TIMUR|TENGAH)|PULAU)\b.*$")
@@ -470,21 +400,27 @@ def regency_matches(areas: list[dict[str, Any]]) -> dict[str, str]:
     return match_regencies(areas, [(code, name) for code, name in regencies])
 
 
-def _impact_row(ev: HazardEvent, place: tuple[Any, ...], **values: Any) -> dict[str, Any]:
-    kind, ident, name, lat, lon, region, people = place
+def _impact_row(
+    ev: HazardEvent,
+    place: Place,
+    *,
+    mmi: float | None = None,
+    distance_km: float | None = None,
+    level: str | None = None,
+) -> dict[str, Any]:
+    """An impact row for one place; ``people`` is filled in by :func:`write_impacts`."""
     return {
         "event_id": ev.id,
-        "target_type": kind,
-        "target_id": ident,
-        "name": name,
-        "region_code": region,
-        "lat": lat,
-        "lon": lon,
-        "people": people,
-        "mmi": None,
-        "distance_km": None,
-        "level": None,
-        **values,
+        "target_type": place[0],
+        "target_id": place[1],
+        "name": place[2],
+        "region_code": place[5],
+        "lat": place[3],
+        "lon": place[4],
+        "people": 0,
+        "mmi": mmi,
+        "distance_km": distance_km,
+        "level": level,
     }
 
 
@@ -515,10 +451,21 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
     threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
     depth = ipe.quake_depth_km(ev.depth_km)
     hi_km = reach_km(ev.magnitude, depth, threshold)
-    dlat = hi_km / 111.0  # a spherical distance d spans at most d / 111.19 degrees of latitude
-    first = int(np.searchsorted(places.sorted_lat, ev.lat - dlat, side="left"))
-    last = int(np.searchsorted(places.sorted_lat, ev.lat + dlat, side="right"))
-    cand = np.union1d(places.by_lat[first:last], places.aor_idx)  # sorted: keeps the place order
+    mask = np.zeros(len(places.rows), dtype=bool)
+    box = cap_bbox(ev.lat, ev.lon, hi_km)  # holds every place within hi_km (spherical)
+    if box is None:
+        mask[:] = True
+    else:
+        south, north, west, east = box
+        first = int(np.searchsorted(places.sorted_lat, south, side="left"))
+        last = int(np.searchsorted(places.sorted_lat, north, side="right"))
+        band = places.by_lat[first:last]
+        if west > -180.0 or east < 180.0:
+            band_lon = places.lon[band]
+            band = band[(band_lon >= west) & (band_lon <= east)]
+        mask[band] = True
+    mask[places.aor_idx] = True
+    cand = np.flatnonzero(mask)  # sorted: keeps the place order
     rough = ipe.haversine_km(ev.lat, ev.lon, places.lat[cand], places.lon[cand])
     low = rough * (1 - ipe.HAVERSINE_SLACK)
     upper = ipe.allen_2012_mmi_many(ev.magnitude, np.hypot(low, depth))
@@ -537,13 +484,8 @@ def _quake_impact(ev: HazardEvent, places: Places) -> tuple[list[dict[str, Any]]
     rounded = np.round(mmi[hits], 2)
     order = hits[np.argsort(-rounded, kind="stable")]
     rows = [
-        _impact_row(
-            ev,
-            places.rows[int(idx[k])],
-            mmi=round(float(mmi[k]), 2),
-            distance_km=round(float(dist[k]), 1),
-        )
-        for k in order
+        _impact_row(ev, places.rows[i], mmi=round(m, 2), distance_km=round(d, 1))
+        for i, m, d in zip(idx[order].tolist(), mmi[order].tolist(), dist[order].tolist(), strict=True)
     ]
     return rows, max_mmi
 
@@ -580,19 +522,11 @@ def _insert_impacts(rows: list[dict[str, Any]]) -> None:
     conn.execute(insert(EventImpact.__table__), rows)
 
 
-def compute_impact(
-    ev: HazardEvent, places: Places | None = None, *, fresh: bool = False
-) -> list[dict[str, Any]]:
-    """Replace the event's impact rows; set its severity, max MMI and affected counts (AOR only).
-
-    Returns the rows inserted (ranked). ``places`` may be shared by the reports of one poll;
-    ``fresh``: the event was just created, so it has no impact rows to delete yet.
-    """
-    if not fresh and ev.id is not None:
-        db.session.execute(delete(EventImpact).where(EventImpact.event_id == ev.id))
+def impact_of(ev: HazardEvent, places: Places) -> list[dict[str, Any]]:
+    """The event's impact rows (ranked) over ``places``; sets its severity, max MMI and the
+    number of our places affected (AOR only). Writes nothing; ``people`` is filled in by
+    :func:`write_impacts`."""
     aor = aor_codes()
-    if places is None:
-        places = load_places()
     rows: list[dict[str, Any]] = []
     severity = 0
     max_mmi: float | None = None
@@ -623,21 +557,62 @@ def compute_impact(
                 rows.append(_impact_row(ev, place, level=ev.cap_severity))
         if any(in_aor(r["region_code"], aor) for r in rows):
             severity = CAP_SEVERITY.get(ev.cap_severity or "", 1)
-    aor_rows = [r for r in rows if in_aor(r["region_code"], aor)]
     ev.severity = 0 if ev.is_ended else severity
     ev.max_mmi = round(max_mmi, 2) if max_mmi is not None else None
-    ev.affected_count = len([r for r in aor_rows if r["target_type"] != "district"])
-    ev.people_affected = sum(r["people"] for r in aor_rows if r["target_type"] == "shelter")
-    if rows:
-        db.session.flush()  # the rows need the event's id: a new event is inserted here, figures and all
+    ev.affected_count = sum(
+        1 for r in rows if r["target_type"] != "district" and in_aor(r["region_code"], aor)
+    )
+    return rows
+
+
+def write_impacts(batch: list[tuple[HazardEvent, bool, list[dict[str, Any]]]]) -> None:
+    """Store the impact of a batch's events: ``(event, fresh, rows)`` with ``fresh`` when the
+    event was just created (it has no rows to delete yet).
+
+    The people in the shelters reached are read once for the whole batch (fresh, not cached),
+    each event's count of people affected is set before the one flush that writes the events
+    (a new event is inserted with its figures), then the old rows of revised events go in one
+    DELETE and every new row in one insert.
+    """
+    aor = aor_codes()
+    shelter_ids = [r["target_id"] for _, _, rows in batch for r in rows if r["target_type"] == "shelter"]
+    with db.session.no_autoflush:
+        people = people_in(shelter_ids) if shelter_ids else {}
+    for ev, _, rows in batch:
+        total = 0
+        for r in rows:
+            if r["target_type"] == "shelter":
+                r["people"] = people.get(r["target_id"], 0)
+                if in_aor(r["region_code"], aor):
+                    total += r["people"]
+        ev.people_affected = total
+    db.session.flush()  # the rows need their events' ids: new events are inserted here, figures and all
+    stale = [ev.id for ev, fresh, _ in batch if not fresh]
+    if stale:
+        db.session.execute(delete(EventImpact).where(EventImpact.event_id.in_(stale)))
+    all_rows = []
+    for ev, _, rows in batch:
         for rank, row in enumerate(rows):
             row["rank"] = rank
             row["event_id"] = ev.id
-        _insert_impacts(rows)
-    if ev.id is not None:
-        db.session.expire(ev, ["impacts"])  # reloaded from the rows just written
-    else:
-        set_committed_value(ev, "impacts", [])  # a new event with no impact rows
+        all_rows += rows
+        if rows:
+            db.session.expire(ev, ["impacts"])  # reloaded from the rows written below
+        else:
+            set_committed_value(ev, "impacts", [])
+    if all_rows:
+        _insert_impacts(all_rows)
+
+
+def compute_impact(
+    ev: HazardEvent, places: Places | None = None, *, fresh: bool = False
+) -> list[dict[str, Any]]:
+    """Replace one event's impact rows and figures (see :func:`impact_of`, :func:`write_impacts`).
+
+    Returns the rows inserted (ranked); ``fresh``: the event was just created.
+    """
+    rows = impact_of(ev, places if places is not None else cached_places())
+    write_impacts([(ev, fresh, rows)])
     return rows
 
 
@@ -709,73 +684,55 @@ def raise_alert(ev: HazardEvent) -> Any:
     )
 
 
-class PlaceCache:
-    """Loads :class:`Places` on first use, then hands out the same copy (one poll's reports).
+class BatchPlaces:
+    """Our places for one batch of reports (one feed body): the process's cached copy,
+    checked against the catalogue once, on first use (a batch with nothing new needs none)."""
 
-    When every report of the batch is a quake, only the places that one of them could reach
-    are read (a box around each epicentre as wide as :func:`reach_km`), plus every place in
-    the area of responsibility (its highest MMI is shown even below the threshold), and every
-    district centroid: the impact is the same as over all places, read in a fraction.
-    """
-
-    def __init__(self, reports: list[Report] | None = None) -> None:
+    def __init__(self) -> None:
         self._places: Places | None = None
-        self._reports = reports
-
-    def _boxes(self) -> list[tuple[float, float, float, float]] | None:
-        from siaga.registry.nearest import cap_bbox
-
-        if not self._reports or not all(isinstance(r, QuakeReport) for r in self._reports):
-            return None
-        threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
-        boxes = []
-        for r in self._reports:
-            assert isinstance(r, QuakeReport)
-            box = cap_bbox(
-                r.lat, r.lon, reach_km(r.magnitude, ipe.quake_depth_km(r.depth_km), threshold) * 1.01
-            )
-            if box is None:
-                return None  # reaches the whole globe: read everything
-            boxes.append(box)
-        return boxes
 
     def get(self) -> Places:
         if self._places is None:
-            self._places = load_places(self._boxes())
+            self._places = cached_places()
         return self._places
 
 
-def process_report(
-    report: Report,
-    places: PlaceCache | None = None,
-    known: list[HazardEvent] | None = None,
-    *,
-    flush: bool = True,
-) -> tuple[HazardEvent, str, Any]:
-    """Ingest, recompute impact when something changed, alert when severity rose. Flushes only.
-
-    ``places`` lets the reports of one feed body share one load of our places, ``known`` one
-    lookup of the stored quakes they can match; ``flush=False`` leaves a new event without
-    impact rows or alert pending, so that one flush writes a whole batch's new events.
-    """
-    ev, outcome = ingest(report, flush=False, known=known)
-    message = None
-    if outcome != "unchanged":
-        before = ev.severity if outcome == "updated" else 0
-        compute_impact(ev, places.get() if places is not None else None, fresh=outcome == "created")
-        if ev.severity > before or (outcome == "created" and ev.severity > 0):
-            if ev.id is None:
-                db.session.flush()
-            message = raise_alert(ev)
-    if flush:
-        db.session.flush()
-    return ev, outcome, message
+def process_report(report: Report) -> tuple[HazardEvent, str, Any]:
+    """:func:`process_reports` for one report."""
+    return process_reports([report])[0]
 
 
 def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]:
-    """:func:`process_report` for every report of one feed body, loading our places at most once."""
-    places = PlaceCache(reports)
-    known = known_quakes(reports)
-    results = [process_report(report, places, known, flush=False) for report in reports]
-    db.session.flush()  # the new events without impact, all in one go
-    return results
+    """Ingest one feed body's reports, recompute the impact of what changed, alert when
+    severity rose; returns ``(event, outcome, message or None)`` per report. Flushes only.
+
+    One batch: the stored quakes the reports can match are read in one query, our places
+    checked once, every changed event's impact written together (:func:`write_impacts`).
+    An event reported twice in the batch (a quake and its revision) is computed for its
+    latest state and alerted at most once, with its final figures, when its severity ends
+    above where it started (0 for a new event). The message goes with the event's last report.
+    """
+    places = BatchPlaces()
+    batch = IngestBatch.of(reports)
+    outcomes: list[tuple[HazardEvent, str]] = []
+    changed: dict[int, tuple[HazardEvent, bool, int]] = {}  # id(event) → (event, fresh, severity before)
+    for report in reports:
+        ev, outcome = ingest(report, flush=False, batch=batch)
+        outcomes.append((ev, outcome))
+        if outcome != "unchanged" and id(ev) not in changed:
+            changed[id(ev)] = (ev, outcome == "created", ev.severity if outcome == "updated" else 0)
+    # Each changed event's impact once, for its state after the whole batch; no autoflush on
+    # the way (reading the places' token would insert the new events without their figures).
+    with db.session.no_autoflush:
+        impacts = [(ev, fresh, impact_of(ev, places.get())) for ev, fresh, _ in changed.values()]
+    write_impacts(impacts)
+    messages: dict[int, Any] = {}
+    for key, (ev, _, before) in changed.items():
+        if ev.severity > before:
+            messages[key] = raise_alert(ev)
+    last = {id(ev): i for i, (ev, _) in enumerate(outcomes)}
+    db.session.flush()
+    return [
+        (ev, outcome, messages.get(id(ev)) if last[id(ev)] == i else None)
+        for i, (ev, outcome) in enumerate(outcomes)
+    ]

@@ -204,3 +204,20 @@ class ShelterAssignment(db.Model):  # type: ignore[name-defined]
     shelter_id: Mapped[int] = mapped_column(ForeignKey("shelters.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlaceVersion(db.Model):  # type: ignore[name-defined]
+    """One row whose ``token`` changes whenever the place catalogue changes.
+
+    Database triggers (migration ``7d1f0c2b9a44``) give it a new random token on every insert
+    or delete of a shelter, evacuation point or region, and on every update of a column the
+    hazard impact's per-process place cache holds (name, position, region; a point's status;
+    a region's level and centroid). Occupancy is not among them: it is read fresh. A random
+    token, not a counter, so that a rolled-back change can never bring back a token that a
+    cache filled inside that transaction still holds.
+    """
+
+    __tablename__ = "place_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))
