@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -117,6 +117,47 @@ def plain_rows(statement_for: Callable[[Any], tuple[str, Any]]) -> list[tuple[An
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+_LOCKS = "siaga_row_locks"
+_M = TypeVar("_M")
+
+
+def lock_row(model: type[_M], ident: int) -> _M | None:
+    """Take the write lock on one row and return it fresh, in one statement, or None if absent.
+
+    ``UPDATE <table> SET version = version + 1 WHERE id = … RETURNING *``: on PostgreSQL a
+    concurrent writer of the row waits here until this transaction ends; on SQLite the
+    statement takes the database write lock. The ORM object (the same one if already loaded)
+    is refreshed from the returned row, so everything read afterwards is current.
+
+    Once per transaction: a second call for the same row in the same transaction returns the
+    same object without SQL (a view that checks permissions on the locked row, then a
+    service that locks it again). Not remembered inside a savepoint, whose rollback would
+    release the lock.
+    """
+    from sqlalchemy import update
+
+    from siaga.extensions import db
+
+    session = db.session()  # the Session itself (the scoped proxy lacks get_transaction)
+    key = (model, ident)
+    memo: tuple[Any, dict[Any, Any]] | None = session.info.get(_LOCKS)
+    root = session.get_transaction()
+    if memo is not None and root is not None and memo[0] is root and key in memo[1]:
+        return memo[1][key]
+    table: Any = model
+    stmt = update(table).where(table.id == ident).values(version=table.version + 1).returning(table)
+    obj = session.scalars(
+        stmt, execution_options={"populate_existing": True, "synchronize_session": False}
+    ).one_or_none()
+    if obj is not None and session.get_nested_transaction() is None:
+        root = session.get_transaction()
+        if memo is None or memo[0] is not root:
+            memo = (root, {})
+            session.info[_LOCKS] = memo
+        memo[1][key] = obj
+    return obj
 
 
 def render_alembic_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

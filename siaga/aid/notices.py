@@ -137,17 +137,19 @@ def notify_distribution(distribution: Distribution, event: str) -> list[int]:
         return []
     from siaga.messaging import services as messaging
 
-    shelter = distribution.shelter
-    manager = manager_contact(shelter)
-    if manager is not None:
-        recipients, channels, link = [manager], ["whatsapp", "sms"], None
-    else:
-        base = current_app.config["SIAGA_BASE_URL"].rstrip("/")
-        recipients = fallback_contacts(shelter)
-        channels, link = ["inapp"], f"{base}/aid/distributions/{distribution.id}"
+    with db.session.no_autoflush:  # reads only: the caller's changes go with the message's flush
+        shelter = distribution.shelter
+        manager = manager_contact(shelter)
+        if manager is not None:
+            recipients, channels, link = [manager], ["whatsapp", "sms"], None
+        else:
+            base = current_app.config["SIAGA_BASE_URL"].rstrip("/")
+            recipients = fallback_contacts(shelter)
+            channels, link = ["inapp"], f"{base}/aid/distributions/{distribution.id}"
+        facts = distribution_facts(distribution)
     msg = messaging.create_message(
         kind=KINDS[event],
-        facts=distribution_facts(distribution),
+        facts=facts,
         recipients=recipients,
         severity=1,
         link=link,
@@ -155,5 +157,6 @@ def notify_distribution(distribution: Distribution, event: str) -> list[int]:
         dedupe_key=f"aid:{distribution.id}:{event}",
         requires_ack=False,
         channels=channels,
+        serialised=True,  # the caller holds the distribution's row lock; the key names it
     )
     return messaging.queued_ids(msg) if msg else []

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from siaga.accounts.models import Organisation, Role, User
@@ -57,7 +57,7 @@ from siaga.aid.schemas import (
 )
 from siaga.core.context import current_actor
 from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
-from siaga.db import utcnow
+from siaga.db import lock_row, utcnow
 from siaga.extensions import db
 from siaga.regions.models import Region
 from siaga.regions.services import locate_region
@@ -246,30 +246,32 @@ def create_depot(data: DepotIn, user: User) -> Depot:
 def lock_depot(depot_id: int, field: str = "depot_id") -> Depot:
     """Take the depot's row lock (PostgreSQL) or the write lock (SQLite); return it fresh.
 
-    The first statement is an UPDATE of ``version``: a concurrent writer of the same depot
-    waits here until the other transaction ends, and every sum read afterwards is current.
+    One UPDATE of ``version`` returning the row (:func:`siaga.db.lock_row`): a concurrent
+    writer of the same depot waits here until the other transaction ends, and every sum read
+    afterwards is current.
     """
-    result = db.session.execute(update(Depot).where(Depot.id == depot_id).values(version=Depot.version + 1))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    depot = lock_row(Depot, depot_id)
+    if depot is None:
         raise ValidationFailed({field: _("unknown depot")})
-    return db.session.scalars(
-        select(Depot).where(Depot.id == depot_id).execution_options(populate_existing=True)
-    ).one()
+    return depot
 
 
 def lock_distribution(distribution_id: int) -> Distribution:
-    result = db.session.execute(
-        update(Distribution)
-        .where(Distribution.id == distribution_id)
-        .values(version=Distribution.version + 1)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    d = lock_row(Distribution, distribution_id)
+    if d is None:
         raise ValidationFailed({"distribution_id": _("unknown distribution")})
-    return db.session.scalars(
-        select(Distribution)
-        .where(Distribution.id == distribution_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    return d
+
+
+def locked_visible_distribution(distribution_id: int, user: User) -> Distribution:
+    """:func:`visible_distribution` for a write: takes the row lock first (one statement for
+    both), so the service that follows finds the row locked and loaded. 404 or 403."""
+    d = lock_row(Distribution, distribution_id)
+    if d is None:
+        raise NotFound()
+    if not can_view_distribution(user, d):
+        raise Forbidden()
+    return d
 
 
 def balance(depot_id: int, item_id: int) -> int:
@@ -698,8 +700,7 @@ def change_status(distribution_id: int, data: StatusIn, user: User | None) -> tu
         d.cancelled_at = now
     d.status = target
     _event(d, before, data.lat, data.lon, data.note)
-    db.session.flush()
-    queued = notify_distribution(d, target.value)
+    queued = notify_distribution(d, target.value)  # flushes it all at once when it sends
     return d, queued
 
 
@@ -748,10 +749,9 @@ def record_receipt(
     if photo_file:
         d.photo_file = photo_file
     _event(d, before, data.lat, data.lon, data.note)
-    db.session.flush()
     if d.request is not None:
         refresh_request_status(d.request)
-    queued = notify_distribution(d, DistributionStatus.DELIVERED.value)
+    queued = notify_distribution(d, DistributionStatus.DELIVERED.value)  # flushes it all at once
     return d, queued
 
 

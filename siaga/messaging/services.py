@@ -158,13 +158,22 @@ def create_message(
     requires_ack: bool = True,
     is_exercise: bool = False,
     channels: list[str] | None = None,
+    serialised: bool = False,
 ) -> Message | None:
     """Create a message and one queued delivery per recipient on its first usable channel.
 
     Returns None when ``dedupe_key`` was already used (a cause produces one message).
     Exercises are delivered to the in-app inbox only: never a real dispatch.
+
+    ``serialised``: the caller holds a lock that no other transaction can hold while using
+    the same ``dedupe_key`` (aid notices: the distribution's row lock, and the key names the
+    distribution), so no concurrent twin can take the key between the check and the insert;
+    the message and its deliveries are then written with the caller's pending changes in one
+    flush, without a savepoint.
     """
-    if dedupe_key and db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)):
+    with db.session.no_autoflush:  # the check needs no pending change: they go in one flush below
+        taken = dedupe_key and db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
+    if taken:
         return None
     rendered = render(kind, facts)
     msg = Message(
@@ -180,17 +189,21 @@ def create_message(
         is_exercise=is_exercise,
         created_by=current_actor().label,
     )
-    nested = db.session.begin_nested()
-    try:
+    if serialised:
+        set_committed_value(msg, "deliveries", [])
         db.session.add(msg)
-        db.session.flush()
-        nested.commit()
-    except IntegrityError:  # a concurrent twin took the dedupe key
-        nested.rollback()
-        return None
-    # A new message has no deliveries yet: mark its (empty) collection as loaded and add to it,
-    # so neither a duplicate check per recipient nor a reload of the collection is needed.
-    set_committed_value(msg, "deliveries", [])
+    else:
+        nested = db.session.begin_nested()
+        try:
+            db.session.add(msg)
+            db.session.flush()
+            nested.commit()
+        except IntegrityError:  # a concurrent twin took the dedupe key
+            nested.rollback()
+            return None
+        # A new message has no deliveries yet: mark its (empty) collection as loaded and add
+        # to it, so neither a duplicate check per recipient nor a reload is needed.
+        set_committed_value(msg, "deliveries", [])
     now = utcnow()
     for contact in {c.id: c for c in recipients}.values():
         usable = contact.usable_channels()
@@ -202,7 +215,6 @@ def create_message(
         if address:
             msg.deliveries.append(
                 Delivery(
-                    message_id=msg.id,
                     contact_id=contact.id,
                     channel=usable[0],
                     address=address,

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from siaga.accounts.models import Organisation, Role, User
 from siaga.core.context import current_actor
 from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
-from siaga.db import utcnow
+from siaga.db import lock_row, utcnow
 from siaga.extensions import db
 from siaga.regions.models import Region
 from siaga.regions.services import locate_region
@@ -226,14 +226,9 @@ def lock_shelter(shelter_id: int) -> Shelter:
     writer of the row; on SQLite it takes the database write lock at once, avoiding a
     read-then-upgrade deadlock. Everything read afterwards is current.
     """
-    result = db.session.execute(
-        update(Shelter).where(Shelter.id == shelter_id).values(version=Shelter.version + 1)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    shelter = lock_row(Shelter, shelter_id)
+    if shelter is None:
         raise ValidationFailed({"shelter_id": _("unknown shelter")})
-    shelter = db.session.scalars(
-        select(Shelter).where(Shelter.id == shelter_id).execution_options(populate_existing=True)
-    ).one()
     return shelter
 
 
