@@ -71,12 +71,13 @@ def after_commit(callback: Callable[[], Any]) -> None:
 
 
 def enqueue_after_commit(delivery_ids: Iterable[int]) -> None:
-    """Send these queued message deliveries once the request's transaction has committed."""
+    """Send these queued message deliveries once the request's transaction has committed
+    (handed to the broker by a background thread: :func:`siaga.messaging.tasks.enqueue_soon`)."""
     ids = list(delivery_ids)
     if ids:
-        from siaga.messaging.tasks import enqueue
+        from siaga.messaging.tasks import enqueue_soon
 
-        after_commit(lambda: enqueue(ids))
+        after_commit(lambda: enqueue_soon(ids))  # the answer does not wait for the broker
 
 
 def _run_after_commit() -> None:

@@ -14,11 +14,10 @@ from werkzeug.wrappers import Response
 from siaga.accounts.models import Role
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
 from siaga.core.errors import NotAllowed, ValidationFailed
-from siaga.core.idempotency import after_commit, idempotent
+from siaga.core.idempotency import enqueue_after_commit, idempotent
 from siaga.core.validation import json_body, validate
 from siaga.db import lock_row
 from siaga.extensions import csrf, db
-from siaga.messaging.tasks import enqueue
 from siaga.registry import services
 from siaga.registry.models import EvacuationPoint, PointStatus, Shelter, ShelterAssignment, ShelterStatus
 from siaga.registry.nearest import nearest_points, nearest_shelters
@@ -179,7 +178,7 @@ def post_occupancy(shelter_id: int) -> tuple[dict[str, Any], int]:
     event = services.record_occupancy(s.id, data, current_user)
     shelter_now = services.get_shelter(s.id)  # the row locked and updated above (identity map)
     assert shelter_now is not None
-    after_commit(lambda: enqueue(event.notice_delivery_ids))
+    enqueue_after_commit(event.notice_delivery_ids)
     return {"event": event_dict(event), "shelter": shelter_dict(shelter_now, contacts=True)}, 201
 
 

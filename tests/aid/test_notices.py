@@ -129,6 +129,7 @@ def test_the_api_returns_to_the_caller_ids_it_enqueues_after_commit(setup, login
     _status(field, setup["d"], "loaded")
     _status(field, setup["d"], "in_transit")
     (msg,) = _aid_messages(setup["d"])
+    assert tasks.wait_for_handoff(10)  # handed to the broker from a background thread
     assert enqueued == [[msg.deliveries[0].id]]
 
 
@@ -202,3 +203,44 @@ def test_an_organisation_without_receivers_falls_back_to_coordinators(
     (msg,) = _aid_messages(d)
     got = sorted(x.contact.user_id for x in msg.deliveries)
     assert got == sorted([users["coordinator"].id, users["admin"].id])
+
+
+def test_the_answer_does_not_wait_for_the_broker(setup, login_as, monkeypatch):
+    import threading
+
+    from siaga.messaging import tasks
+
+    release = threading.Event()
+    handed: list[list[int]] = []
+
+    def slow_broker(ids):
+        assert release.wait(10), "the request waited for the broker"
+        handed.append(list(ids))
+
+    monkeypatch.setattr(tasks, "enqueue", slow_broker)
+    field = login_as("field")
+    _status(field, setup["d"], "loaded")
+    assert _status(field, setup["d"], "in_transit").status_code == 200  # answered, broker still busy
+    assert handed == []
+    release.set()
+    assert tasks.wait_for_handoff(10)
+    (msg,) = _aid_messages(setup["d"])
+    assert handed == [[msg.deliveries[0].id]]
+
+
+def test_a_broker_failure_does_not_stop_the_handoff(app, monkeypatch):
+    from siaga.messaging import tasks
+
+    calls: list[list[int]] = []
+
+    def flaky(ids):
+        calls.append(list(ids))
+        if len(calls) == 1:
+            raise RuntimeError("broker away")
+
+    monkeypatch.setattr(tasks, "enqueue", flaky)
+    with app.app_context():
+        tasks.enqueue_soon([1])
+        tasks.enqueue_soon([2])
+        assert tasks.wait_for_handoff(10)
+    assert calls == [[1], [2]]
