@@ -27,6 +27,7 @@ from geopy.distance import geodesic
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from siaga.db import prefetch_ids
 from siaga.extensions import db
 from siaga.hazards import intensity as ipe
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
@@ -586,6 +587,7 @@ def write_impacts(batch: list[tuple[HazardEvent, bool, list[dict[str, Any]]]]) -
                 if in_aor(r["region_code"], aor):
                     total += r["people"]
         ev.people_affected = total
+    prefetch_ids([o for o in db.session.new if isinstance(o, HazardEvent | HazardRevision)])
     db.session.flush()  # the rows need their events' ids: new events are inserted here, figures and all
     stale = [ev.id for ev, fresh, _ in batch if not fresh]
     if stale:

@@ -52,3 +52,22 @@ def test_lock_row_inside_a_savepoint_is_not_remembered(db_session, make_shelter)
 
 def test_lock_row_of_a_missing_row_is_none(db_session):
     assert lock_row(Shelter, 987_654_321) is None
+
+
+def test_prefetch_ids_gives_new_objects_their_sequence_ids_on_postgresql(db_session, app):
+    from sqlalchemy import select
+
+    from siaga.db import prefetch_ids
+    from siaga.hazards.models import HazardEvent, HazardKind
+
+    events = [HazardEvent(kind=HazardKind.EARTHQUAKE, title=f"M5.{i}", sources=["test"]) for i in range(3)]
+    db_session.add_all(events)
+    prefetch_ids(events)
+    if db_session.get_bind().dialect.name == "postgresql":
+        ids = [e.id for e in events]
+        assert all(ids) and len(set(ids)) == 3  # from the sequence, before any INSERT
+    else:
+        assert all(e.id is None for e in events)  # SQLite: left to the INSERT
+    db_session.flush()
+    stored = db_session.scalars(select(HazardEvent.title).where(HazardEvent.id.in_([e.id for e in events])))
+    assert sorted(stored) == ["M5.0", "M5.1", "M5.2"]

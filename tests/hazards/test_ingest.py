@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from geopy.distance import geodesic
 from sqlalchemy import func, select
 
 from siaga.hazards.intensity import allen_2012_mmi, intensity_at, points_inside, roman
@@ -228,3 +229,26 @@ def test_deliveries_are_queued_for_alerts(db_session, make_shelter):
     assert msg is not None
     assert db_session.scalar(select(func.count(Delivery.id)).where(Delivery.message_id == msg.id)) >= 1
     assert db_session.scalar(select(func.count(HazardEvent.id))) >= 1
+
+
+def test_haversine_slack_bounds_the_geodesic_both_ways():
+    """The impact's prefilter and its area-of-responsibility band rely on this bound."""
+    import numpy as np
+
+    from siaga.hazards import intensity as ipe
+    from siaga.registry.nearest import GEO_HI, GEO_LO
+
+    assert max(1 - GEO_LO, GEO_HI - 1) <= ipe.HAVERSINE_SLACK
+    rng = np.random.default_rng(5)
+    for spread in (0.5, 5.0, 30.0, 90.0):
+        lat0, lon0 = float(rng.uniform(-80, 80)), float(rng.uniform(-180, 180))
+        lats = np.clip(lat0 + rng.uniform(-spread, spread, 2000), -89.9, 89.9)
+        lons = (lon0 + rng.uniform(-spread, spread, 2000) + 180) % 360 - 180
+        exact = ipe.geodesic_km(lat0, lon0, lats, lons)
+        rough = ipe.haversine_km(lat0, lon0, lats, lons)
+        ok = rough > 1e-3
+        ratio = exact[ok] / rough[ok]
+        assert ratio.min() >= 1 - ipe.HAVERSINE_SLACK and ratio.max() <= 1 + ipe.HAVERSINE_SLACK
+        # and the vectorised Vincenty is geopy's geodesic (spot check)
+        for i in range(0, 2000, 400):
+            assert exact[i] == pytest.approx(geodesic((lat0, lon0), (lats[i], lons[i])).km, abs=1e-3)
