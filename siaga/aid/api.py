@@ -145,7 +145,7 @@ def distribution(distribution_id: int) -> Response:
 @idempotent
 @replays_twin
 def change_status(distribution_id: int) -> tuple[dict[str, Any], int]:
-    d = services.locked_visible_distribution(distribution_id, current_user)
+    d = services.visible_distribution(distribution_id, current_user, lock=True)
     data = validate(StatusIn, json_body())
     d, queued = services.change_status(d.id, data, current_user)
     enqueue_after_commit(queued)
@@ -157,7 +157,7 @@ def change_status(distribution_id: int) -> tuple[dict[str, Any], int]:
 @idempotent
 @replays_twin
 def receipt(distribution_id: int) -> tuple[dict[str, Any], int]:
-    d = services.locked_visible_distribution(distribution_id, current_user)
+    d = services.visible_distribution(distribution_id, current_user, lock=True)
     data = validate(ReceiptIn, json_body())
     d, queued = services.record_receipt(d.id, data, current_user)
     enqueue_after_commit(queued)

@@ -104,9 +104,13 @@ def visible_depot(depot_id: int, user: User) -> Depot:
     return depot
 
 
-def visible_distribution(distribution_id: int, user: User) -> Distribution:
-    """The distribution if ``user`` may see it; 404 or 403 as :func:`visible_depot`."""
-    d = get_distribution(distribution_id)
+def visible_distribution(distribution_id: int, user: User, *, lock: bool = False) -> Distribution:
+    """The distribution if ``user`` may see it; 404 or 403 as :func:`visible_depot`.
+
+    ``lock``: for a write, take its row lock in the same statement (:func:`siaga.db.lock_row`),
+    so the service that follows finds the row locked and loaded.
+    """
+    d = lock_row(Distribution, distribution_id) if lock else get_distribution(distribution_id)
     if d is None:
         raise NotFound()
     if not can_view_distribution(user, d):
@@ -260,17 +264,6 @@ def lock_distribution(distribution_id: int) -> Distribution:
     d = lock_row(Distribution, distribution_id)
     if d is None:
         raise ValidationFailed({"distribution_id": _("unknown distribution")})
-    return d
-
-
-def locked_visible_distribution(distribution_id: int, user: User) -> Distribution:
-    """:func:`visible_distribution` for a write: takes the row lock first (one statement for
-    both), so the service that follows finds the row locked and loaded. 404 or 403."""
-    d = lock_row(Distribution, distribution_id)
-    if d is None:
-        raise NotFound()
-    if not can_view_distribution(user, d):
-        raise Forbidden()
     return d
 
 

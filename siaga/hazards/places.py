@@ -170,11 +170,6 @@ def cached_places() -> Places:
     return places
 
 
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
 def people_in(shelter_ids: Iterable[str]) -> dict[str, int]:
     """People in these shelters now: their occupants, 0 when closed (read fresh, never cached).
 

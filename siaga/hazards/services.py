@@ -229,7 +229,7 @@ class IngestBatch:
     def seen(self, ev: HazardEvent, digest: str) -> bool:
         if id(ev) in self.hashes:
             return digest in self.hashes[id(ev)]
-        # an event this batch did not read ahead (a tsunami or weather warning): ask
+        # an event this batch did not read ahead (a tsunami or weather warning, a lone report): ask
         return ev.id is not None and _revision_seen(ev.id, digest)
 
     def add(self, ev: HazardEvent, digest: str) -> None:
@@ -257,11 +257,12 @@ def ingest(
     set the impact figures before one flush writes a whole batch. ``batch``: what the feed
     body's reports share (:class:`IngestBatch`); a new quake event is added to it.
     """
+    if batch is None:  # a report on its own: nothing read ahead, IngestBatch asks as needed
+        batch = IngestBatch(known=None, hashes={})
     data = asdict(report)
     digest = _hash(report, data)
     if isinstance(report, QuakeReport):
-        known = batch.known if batch is not None else None
-        kind, ev, values = HazardKind.EARTHQUAKE, _find_quake(report, known), _quake_values(report)
+        kind, ev, values = HazardKind.EARTHQUAKE, _find_quake(report, batch.known), _quake_values(report)
     elif isinstance(report, TsunamiReport):
         kind, ev, values = (
             HazardKind.TSUNAMI,
@@ -275,11 +276,7 @@ def ingest(
             _weather_values(report),
         )
     if ev is not None:
-        if batch is not None:
-            seen = batch.seen(ev, digest)
-        else:
-            seen = ev.id is not None and _revision_seen(ev.id, digest)
-        if seen:
+        if batch.seen(ev, digest):
             return ev, "unchanged"
         changes = _apply(ev, values)
         if report.source not in (ev.sources or []):
@@ -294,8 +291,7 @@ def ingest(
                 report=report_json(report, data),
             )
         )
-        if batch is not None:
-            batch.add(ev, digest)
+        batch.add(ev, digest)
         if changes:
             ev.revision += 1
         if flush:
@@ -321,7 +317,7 @@ def ingest(
         )
     )
     db.session.add(ev)
-    if batch is not None and batch.known is not None and kind == HazardKind.EARTHQUAKE:
+    if batch.known is not None and kind == HazardKind.EARTHQUAKE:
         batch.known.append(ev)
         batch.hashes[id(ev)] = {digest}
     if flush:
@@ -604,18 +600,6 @@ def write_impacts(batch: list[tuple[HazardEvent, bool, list[dict[str, Any]]]]) -
             set_committed_value(ev, "impacts", [])
     if all_rows:
         _insert_impacts(all_rows)
-
-
-def compute_impact(
-    ev: HazardEvent, places: Places | None = None, *, fresh: bool = False
-) -> list[dict[str, Any]]:
-    """Replace one event's impact rows and figures (see :func:`impact_of`, :func:`write_impacts`).
-
-    Returns the rows inserted (ranked); ``fresh``: the event was just created.
-    """
-    rows = impact_of(ev, places if places is not None else cached_places())
-    write_impacts([(ev, fresh, rows)])
-    return rows
 
 
 # ---------------------------------------------------------------- alerts

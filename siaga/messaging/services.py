@@ -189,8 +189,10 @@ def create_message(
         is_exercise=is_exercise,
         created_by=current_actor().label,
     )
+    # A new message has no deliveries yet: mark its (empty) collection as loaded and add to it,
+    # so neither a duplicate check per recipient nor a reload of the collection is needed.
+    set_committed_value(msg, "deliveries", [])
     if serialised:
-        set_committed_value(msg, "deliveries", [])
         db.session.add(msg)
     else:
         nested = db.session.begin_nested()
@@ -201,9 +203,6 @@ def create_message(
         except IntegrityError:  # a concurrent twin took the dedupe key
             nested.rollback()
             return None
-        # A new message has no deliveries yet: mark its (empty) collection as loaded and add
-        # to it, so neither a duplicate check per recipient nor a reload is needed.
-        set_committed_value(msg, "deliveries", [])
     now = utcnow()
     for contact in {c.id: c for c in recipients}.values():
         usable = contact.usable_channels()

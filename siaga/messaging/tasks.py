@@ -72,7 +72,7 @@ class _Handoff:
     """
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[Any, list[int]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Any, list[int]]] = queue.SimpleQueue()
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._pending = 0
@@ -95,22 +95,19 @@ class _Handoff:
     def _run(self) -> None:
         q = self._queue
         while True:
-            item = q.get()
-            if item is None:
-                return
-            app, batch = item
+            app, batch = q.get()
             try:
                 with app.app_context():
                     enqueue(batch)
             except Exception:  # enqueue logs broker errors itself; never let the thread die
-                log.exception("handing deliveries %s to the broker failed; the sweep will", batch)
+                log.exception("handing deliveries %s to the broker failed; the sweep will send them", batch)
             finally:
                 with self._lock:
                     self._pending -= 1
                     self._idle.notify_all()
 
     def wait(self, timeout: float = 10.0) -> bool:
-        """Until every submitted batch was handed over (tests, shutdown); False on timeout."""
+        """Until every submitted batch was handed over; False on timeout."""
         with self._lock:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
