@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -110,6 +110,8 @@ class PollResult:
     updated: int = 0
     message_ids: tuple[int, ...] = ()
     error: str | None = None
+    #: the events this poll created or updated, each once, with "created" or "updated"
+    events: list[tuple[HazardEvent, str]] = field(default_factory=list)
 
 
 def fetch_reports(feed: Feed, body: bytes, session: requests.Session) -> list[Report]:
@@ -164,11 +166,17 @@ def poll(name: str) -> PollResult:
         session.close()
     result = PollResult(name, "new", reports=len(reports))
     messages: list[int] = []
-    for _ev, outcome, msg in process_reports(reports):
+    seen: set[int] = set()
+    for ev, outcome, msg in process_reports(reports):
         if outcome == "created":
             result.created += 1
         elif outcome == "updated":
             result.updated += 1
+        if outcome in ("created", "updated"):
+            if id(ev) in seen:  # created and revised in one body: still a new event
+                continue
+            seen.add(id(ev))
+            result.events.append((ev, outcome))
         if msg is not None:
             messages.extend(queued_ids(msg))
     state.last_body_hash = digest
