@@ -119,11 +119,15 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "feed_down": {
         "id": (
             "Umpan BMKG bermasalah: {{ feed }}",
-            "Umpan data {{ feed }} gagal {{ failures }} kali sejak {{ since }}. Periksa koneksi; pantau info BMKG lewat saluran lain.",
+            "{% if silent %}Umpan data {{ feed }} tidak berhasil diambil sejak {{ since }}. Periksa worker dan beat Celery"
+            "{% else %}Umpan data {{ feed }} gagal {{ failures }} kali sejak {{ since }}. Periksa koneksi{% endif %}"
+            "; pantau info BMKG lewat saluran lain.",
         ),
         "en": (
             "BMKG feed down: {{ feed }}",
-            "The {{ feed }} feed failed {{ failures }} times since {{ since }}. Check connectivity; watch BMKG through other channels.",
+            "{% if silent %}The {{ feed }} feed has not been fetched successfully since {{ since }}. Check the Celery worker and beat"
+            "{% else %}The {{ feed }} feed failed {{ failures }} times since {{ since }}. Check connectivity{% endif %}"
+            "; watch BMKG through other channels.",
         ),
     },
     "broadcast": {

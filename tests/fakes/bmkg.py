@@ -3,13 +3,16 @@
 Paths: ``/DataMKG/TEWS/{autogempa,gempaterkini,gempadirasakan}.{json,xml}``,
 ``/inatews/datagempa.json``, ``/alerts/nowcast/id`` (RSS) and the CAP files the RSS links
 (rewritten to this server). ETag and Last-Modified are sent and honoured (304). A path's
-payload can be swapped and an error status forced; every request is logged with headers.
+payload can be swapped, an error status forced or the answer delayed (a hung server); every
+request is logged with headers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +27,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "bmkg"
 class FakeBmkg:
     files: dict[str, bytes] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    #: seconds to wait before answering a path
+    delays: dict[str, float] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
 
@@ -57,6 +62,8 @@ class FakeBmkg:
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 fake.requests.append((path, dict(self.headers.items())))
+                if path in fake.delays:
+                    time.sleep(fake.delays[path])
                 if path in fake.errors:
                     self.send_response(fake.errors[path])
                     self.end_headers()
@@ -80,7 +87,9 @@ class FakeBmkg:
                 self.send_header("Last-Modified", formatdate(usegmt=True))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                # the client may have given up waiting (a timeout test): nothing to answer then
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
                 pass

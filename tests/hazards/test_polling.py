@@ -3,22 +3,11 @@ a browser-like User-Agent, one event per quake across feeds, health, feed-down n
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from siaga.hazards import polling
 from siaga.hazards.models import FeedState, HazardEvent, HazardKind
 from siaga.messaging.models import Message
-from tests.fakes.bmkg import FakeBmkg
-
-
-@pytest.fixture
-def bmkg(app, monkeypatch):
-    with FakeBmkg() as fake:
-        monkeypatch.setitem(app.config, "SIAGA_BMKG_TEWS_URL", fake.tews_url)
-        monkeypatch.setitem(app.config, "SIAGA_INATEWS_URL", fake.inatews_url)
-        monkeypatch.setitem(app.config, "SIAGA_NOWCAST_URL", fake.nowcast_url)
-        yield fake
 
 
 def test_poll_autogempa_conditional_get_and_user_agent(db_session, bmkg):
