@@ -23,6 +23,9 @@ class QuakeReport:
     felt_text: str | None = None
     potential_text: str | None = None
     is_exercise: bool = False
+    #: From ``potential_text`` by the README's keywords: True "potensi tsunami", False
+    #: "tidak berpotensi", None when the text says nothing about a tsunami (felt info, absent).
+    tsunami_potential: bool | None = None
 
 
 @dataclass(frozen=True)
