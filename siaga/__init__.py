@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from siaga.aid.views import bp as aid_bp
     from siaga.audit.views import bp as audit_bp
     from siaga.core.views import bp as core_bp
+    from siaga.hazards.api import bp as hazards_api_bp
     from siaga.hazards.views import bp as hazards_bp
     from siaga.maps.views import bp as maps_bp
     from siaga.messaging.views import bp as messaging_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         messaging_bp,
         registry_io_bp,
         hazards_bp,
+        hazards_api_bp,
         api_docs_bp,
     ):
         app.register_blueprint(bp)

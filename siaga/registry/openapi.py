@@ -553,6 +553,7 @@ def _paths() -> dict[str, Any]:
 def _document() -> dict[str, Any]:
     from siaga import __version__
     from siaga.aid.openapi import aid_paths, aid_schemas
+    from siaga.hazards.openapi import hazard_paths, hazard_schemas
 
     return {
         "openapi": "3.0.3",
@@ -566,9 +567,9 @@ def _document() -> dict[str, Any]:
                 "with one reason per field. Writes accept an `Idempotency-Key` header for safe retries."
             ),
         },
-        "paths": {**_paths(), **aid_paths()},
+        "paths": {**_paths(), **aid_paths(), **hazard_paths()},
         "components": {
-            "schemas": {**_components(), **aid_schemas()},
+            "schemas": {**_components(), **aid_schemas(), **hazard_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "an API token"}
             },

@@ -12,6 +12,8 @@ ROUTES = {
     "hazards.event_list": [("GET", "/hazards", EVERYONE)],
     "hazards.event_detail": [("GET", "/hazards/{hazard_id}", EVERYONE)],
     "hazards.feed_health": [("GET", "/feeds", READERS)],
+    "hazards_api.events": [("GET", "/api/v1/hazards/events", EVERYONE)],
+    "hazards_api.event": [("GET", "/api/v1/hazards/events/{hazard_id}", EVERYONE)],
 }
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from siaga.hazards.intensity import allen_2012_mmi, intensity_at, points_inside, roman
 from siaga.hazards.models import EventImpact, HazardEvent, HazardRevision
-from siaga.hazards.reports import TsunamiArea, WeatherArea, WeatherReport
+from siaga.hazards.reports import TsunamiArea
 from siaga.hazards.services import ingest, process_report
 from siaga.messaging.models import Delivery, Message
-from tests.hazards.reports import SEKAYU, T0, quake, tsunami
+from tests.hazards.reports import SEKAYU, T0, quake, tsunami, weather
 
 
 def test_allen_2012_sanity():
@@ -189,21 +189,7 @@ def test_tsunami_warning_levels_and_tes(db_session, make_point, make_shelter):
 def test_weather_warning_polygon_hits_shelters(db_session, make_shelter):
     make_shelter(name="Posko Dalam", lat=-2.97, lon=104.77)
     make_shelter(name="Posko Luar", lat=-2.5, lon=103.5)
-    ring = ((-3.05, 104.65), (-3.05, 104.85), (-2.9, 104.85), (-2.9, 104.65))
-    report = WeatherReport(
-        source="nowcast",
-        identifier="CSS20261120001",
-        sent=T0,
-        event="Hujan Lebat disertai Petir",
-        headline="Peringatan Dini Cuaca Sumatera Selatan",
-        description="Hujan lebat di Palembang",
-        severity="Severe",
-        urgency="Immediate",
-        certainty="Likely",
-        effective=T0,
-        expires=T0 + timedelta(hours=3),
-        areas=(WeatherArea(description="Palembang", polygons=(ring,)),),
-    )
+    report = weather()
     ev, _, msg = process_report(report)
     hit = {i.name for i in ev.impacts}
     assert "Posko Dalam" in hit and "Posko Luar" not in hit
