@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from siaga.accounts.models import Role
 from siaga.core.auth import ALL_ROLES, OPERATIONS, public, roles_required
 from siaga.core.errors import ValidationFailed
+from siaga.core.params import parse_int
 from siaga.extensions import db
 from siaga.maps import services
 from siaga.maps.builder import LayerSpec, MapSettings, build_map, page_parts
@@ -115,6 +116,7 @@ def _map_page(
         else {
             "shelters": url_for("registry.shelter_detail", shelter_id=0).replace("/0", "/{id}"),
             "points": url_for("registry.point_detail", point_id=0).replace("/0", "/{id}"),
+            "hazards": url_for("hazards.event_detail", event_id=0).replace("/0", "/{id}"),
         },
         edit_urls={}
         if share
@@ -219,10 +221,7 @@ def shares() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
         raw_hours = (request.form.get("expires_in_hours") or "").strip()
-        try:
-            hours = int(raw_hours) if raw_hours else None
-        except ValueError:
-            hours = -1
+        hours = (parse_int(raw_hours, 1, 8760) or -1) if raw_hours else None
         try:
             share = services.create_share(
                 request.form.get("label", ""),
