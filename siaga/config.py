@@ -141,6 +141,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SIAGA_FEED_FAILURES_NOTICE": env_int("FEED_FAILURES_NOTICE", 5),
         "SIAGA_FEED_SILENT_MINUTES": env_int("FEED_SILENT_MINUTES", 30),
         "SIAGA_POLL_FEEDS": env_bool("POLL_FEEDS", True),
+        "SIAGA_AID_TRANSPARENCY": env_bool("AID_TRANSPARENCY", True),
         "SIAGA_AOR_REGIONS": env("AOR_REGIONS", "16.06,16.71,13.02"),
         "SIAGA_MMI_THRESHOLD": env_float("MMI_THRESHOLD", 5.0),
         "SIAGA_MAP_HAZARD_DAYS": env_int("MAP_HAZARD_DAYS", 7),

@@ -29,6 +29,7 @@ from siaga.aid.serializers import (
 from siaga.core.auth import ALL_ROLES, OPERATIONS, READERS, roles_required
 from siaga.core.errors import NotAllowed, ValidationFailed
 from siaga.core.idempotency import enqueue_after_commit, idempotent, replays_twin
+from siaga.core.params import parse_int
 from siaga.core.validation import json_body, validate
 from siaga.extensions import csrf, db
 from siaga.registry.models import Shelter
@@ -217,12 +218,12 @@ def shelter_needs(shelter_id: int) -> Response:
         abort(404)
     if current_user.role == Role.FIELD and not services.is_assigned_to(current_user, shelter.id):
         raise NotAllowed("not allowed")
-    days = request.args.get("days", "7")
-    if not days.isdigit() or not 1 <= int(days) <= 90:
+    days = parse_int(request.args.get("days", "7"), 1, 90)
+    if days is None:
         raise ValidationFailed({"days": "must be a whole number from 1 to 90"})
     profile = request.args.get("profile") or None
     from siaga.aid.needs import PROFILES
 
     if profile and profile not in PROFILES:
         raise ValidationFailed({"profile": "must be one of: " + ", ".join(PROFILES)})
-    return jsonify(needs_dict(services.shelter_needs(shelter, profile, int(days))))
+    return jsonify(needs_dict(services.shelter_needs(shelter, profile, days)))

@@ -30,7 +30,7 @@ def _strict_int(v: Any) -> Any:
         return int(v)
     if isinstance(v, str):
         s = v.strip()
-        if not re.fullmatch(r"[+-]?\d{1,12}", s):
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", s):
             raise ValueError(_("must be a whole number"))
         return int(s)
     return v

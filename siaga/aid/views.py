@@ -13,6 +13,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -44,6 +45,7 @@ from siaga.aid.schemas import (
 from siaga.aid.serializers import distribution_dict
 from siaga.core.auth import ALL_ROLES, OPERATIONS, READERS, public, roles_required
 from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
+from siaga.core.params import int_arg, parse_id, parse_region
 from siaga.core.time import ZONES, zone_for_region
 from siaga.core.validation import validate
 from siaga.db import utcnow
@@ -68,8 +70,7 @@ def _profile_arg() -> str:
 
 
 def _days_arg() -> int:
-    raw = request.args.get("days", "7")
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 90 else 7
+    return int_arg("days", 7, lo=1, hi=90)
 
 
 def _error_dict(exc: ValidationFailed | Conflict) -> dict[str, str]:
@@ -149,6 +150,7 @@ def dashboard() -> str:
     chart = coverage_bars(
         [(n.shelter.name, n.worst, n.band) for n in rows[:40]],
         _("Worst coverage per shelter"),
+        PROFILES[profile].name,
     )
     return render_template(
         "aid/dashboard.html",
@@ -357,18 +359,16 @@ def distribution_new() -> str | Response | tuple[str, int]:
         "request_id": request.args.get("request_id", ""),
     }
     lines: list[dict[str, str]] = []
-    req = db.session.get(AidRequest, int(values["request_id"])) if values["request_id"].isdigit() else None
+    request_id = parse_id(values["request_id"])
+    req = db.session.get(AidRequest, request_id) if request_id else None
     if req is not None:
         values["shelter_id"] = str(req.shelter_id)
         lines = [{"item_id": str(line.item_id), "quantity": str(line.quantity)} for line in req.lines]
     if request.method == "POST":
         values = request.form.to_dict()
         lines = _lines_from_form()
-        shelter = (
-            db.session.get(Shelter, int(values["shelter_id"]))
-            if values.get("shelter_id", "").isdigit()
-            else None
-        )
+        shelter_id = parse_id(values.get("shelter_id"))
+        shelter = db.session.get(Shelter, shelter_id) if shelter_id else None
         data = {
             "depot_id": values.get("depot_id", ""),
             "shelter_id": values.get("shelter_id", ""),
@@ -590,12 +590,13 @@ def shelter_needs(shelter_id: int) -> str:
 
 @bp.app_context_processor
 def _shelter_needs_helper() -> dict[str, Any]:
-    """``aid_needs(shelter)`` for the registry's shelter page (``aid/_shelter_needs.html``)."""
+    """``aid_needs(shelter)`` for the registry's shelter page (``aid/_shelter_needs.html``), and
+    ``aid_transparency()`` for any page that links the public transparency page."""
 
     def aid_needs(shelter: Shelter) -> services.ShelterNeeds:
         return services.shelter_needs(shelter, _profile_arg(), _days_arg())
 
-    return {"aid_needs": aid_needs, "aid_labels": labels}
+    return {"aid_needs": aid_needs, "aid_labels": labels, "aid_transparency": transparency_enabled}
 
 
 # ---------------------------------------------------------------- field team's phone page
@@ -675,18 +676,22 @@ def export_stock() -> Response:
 # ---------------------------------------------------------------- public transparency
 
 
+def transparency_enabled() -> bool:
+    """Whether the public transparency page is on (``SIAGA_AID_TRANSPARENCY``, default on)."""
+    return bool(current_app.config.get("SIAGA_AID_TRANSPARENCY", True))
+
+
 @bp.get("/transparency/aid")
 @public
 def transparency() -> str:
-    """Aggregated quantities delivered per district and item: no people, no shelters, no teams."""
-    region = request.args.get("region") or None
-    if region and (len(region) > 13 or not all(p.isdigit() for p in region.split("."))):
-        region = None
-    days = (
-        int(request.args["days"])
-        if request.args.get("days", "").isdigit() and 1 <= int(request.args["days"]) <= 365
-        else 30
-    )
+    """Aggregated quantities delivered per district and item: no people, no shelters, no teams.
+
+    Optional (issue 7): ``SIAGA_AID_TRANSPARENCY=0`` turns it off, and then it does not exist (404).
+    """
+    if not transparency_enabled():
+        abort(404)
+    region = parse_region(request.args.get("region"))
+    days = int_arg("days", 30, lo=1, hi=365)
     totals = services.delivered_totals(region, utcnow() - timedelta(days=days))
     return render_template(
         "aid/transparency.html",

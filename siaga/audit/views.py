@@ -6,6 +6,8 @@ from flask import Blueprint, render_template, request
 
 from siaga.audit.services import query_events
 from siaga.core.auth import OPERATIONS, roles_required
+from siaga.core.http_input import MAX_ID
+from siaga.core.params import int_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -17,9 +19,6 @@ def event_list() -> str:
         k: (request.args.get(k) or "").strip() or None
         for k in ("entity_type", "entity_id", "actor", "via", "action")
     }
-    try:
-        page = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1, lo=1, hi=MAX_ID)
     events = query_events(**filters, limit=100, offset=(page - 1) * 100)
     return render_template("audit/list.html", events=events, filters=filters, page=page)

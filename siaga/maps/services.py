@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Float, case, cast, func, select
 
 from siaga.core.errors import ValidationFailed
+from siaga.core.params import parse_int, parse_region
 from siaga.db import utcnow
 from siaga.extensions import db
 from siaga.maps.models import MapShare
@@ -48,15 +49,13 @@ def parse_view(args: Any) -> View:
             bbox = (w, s, e, n)
         except ValueError:
             errors["bbox"] = "must be west,south,east,north in degrees"
-    try:
-        zoom = int(args.get("zoom", 10))
-        if not 0 <= zoom <= 22:
-            raise ValueError
-    except ValueError:
+    zoom = parse_int(args.get("zoom", "10"), 0, 22)
+    if zoom is None:
         errors["zoom"] = "must be a whole number from 0 to 22"
         zoom = 10
-    region = args.get("region") or None
-    if region and (len(region) > 13 or not all(p.isdigit() for p in region.split("."))):
+    raw_region = args.get("region") or None
+    region = parse_region(raw_region)
+    if raw_region and region is None:
         errors["region"] = "must be a Kemendagri code like 16.06"
     if errors:
         raise ValidationFailed(errors)

@@ -12,6 +12,7 @@ Services flush, never commit; callers enqueue tasks only after their commit.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -608,7 +609,7 @@ def validate_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["email"] = "not a valid e-mail address"
     out["email"] = email or None
     chat = str(data.get("telegram_chat_id") or "").strip()
-    if chat and not chat.lstrip("-").isdigit() and not chat.startswith("@"):
+    if chat and not re.fullmatch(r"-?[0-9]{1,20}", chat) and not chat.startswith("@"):
         errors["telegram_chat_id"] = "a numeric chat id or @channel"
     out["telegram_chat_id"] = chat or None
     url = str(data.get("webhook_url") or "").strip()

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from siaga.accounts.models import Organisation, Role
 from siaga.core.auth import ALL_ROLES, OPERATIONS, public, roles_required
 from siaga.core.errors import ValidationFailed
+from siaga.core.params import parse_id, parse_ids, parse_int
 from siaga.extensions import db
 from siaga.messaging import services
 from siaga.messaging.models import (
@@ -129,8 +130,8 @@ def compose() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         subject = (form.get("subject") or "").strip()
         text = (form.get("text") or "").strip()
-        group_ids = [int(x) for x in form.getlist("groups") if x.isdigit()]
-        contact_ids = [int(x) for x in form.getlist("contacts") if x.isdigit()]
+        group_ids = parse_ids(form.getlist("groups"))
+        contact_ids = parse_ids(form.getlist("contacts"))
         if not subject:
             errors["subject"] = _("is required")
         elif len(subject) > 200:
@@ -146,10 +147,7 @@ def compose() -> str | Response | tuple[str, int]:
             recipients[c.id] = c
         if not recipients and not errors:
             errors["recipients"] = _("choose at least one group or person")
-        try:
-            severity = min(max(int(form.get("severity", "1")), 1), 4)
-        except ValueError:
-            severity = 1
+        severity = parse_int(form.get("severity", "1"), 1, 4) or 1
         if not errors and form.get("action") == "send":
             msg = services.create_message(
                 kind="broadcast",
@@ -170,6 +168,17 @@ def compose() -> str | Response | tuple[str, int]:
     ), 422 if errors else 200
 
 
+def _organisation_id() -> int | None:
+    """The form's ``organisation_id``: blank is none; anything but a known organisation is an error."""
+    raw = (request.form.get("organisation_id") or "").strip()
+    if not raw:
+        return None
+    org_id = parse_id(raw)
+    if org_id is None or db.session.get(Organisation, org_id) is None:
+        raise ValidationFailed({"organisation_id": _("unknown organisation")})
+    return org_id
+
+
 @bp.route("/recipients", methods=["GET", "POST"])
 @roles_required(OPERATIONS)
 def recipients() -> str | Response | tuple[str, int]:
@@ -181,8 +190,7 @@ def recipients() -> str | Response | tuple[str, int]:
                 data = services.validate_contact_fields(
                     {**request.form.to_dict(), "channel_order": request.form.getlist("channel_order")}
                 )
-                org_raw = request.form.get("organisation_id", "")
-                db.session.add(Contact(**data, organisation_id=int(org_raw) if org_raw.isdigit() else None))
+                db.session.add(Contact(**data, organisation_id=_organisation_id()))
             elif what == "group":
                 name = (request.form.get("name") or "").strip()
                 kind = request.form.get("kind", "")
@@ -196,25 +204,24 @@ def recipients() -> str | Response | tuple[str, int]:
                             )
                         }
                     )
-                org_raw = request.form.get("organisation_id", "")
                 group = Group(
                     name=name[:200],
                     kind=GroupKind(kind),
-                    organisation_id=int(org_raw) if org_raw.isdigit() else None,
+                    organisation_id=_organisation_id(),
                     role=request.form.get("role") or None,
                     region_code=(request.form.get("region_code") or "").strip() or None,
                 )
                 db.session.add(group)
                 db.session.flush()
-                for cid in request.form.getlist("members"):
-                    if cid.isdigit():
-                        db.session.add(GroupMember(group_id=group.id, contact_id=int(cid)))
+                member_ids = parse_ids(request.form.getlist("members"))
+                for cid in db.session.scalars(select(Contact.id).where(Contact.id.in_(member_ids))):
+                    db.session.add(GroupMember(group_id=group.id, contact_id=cid))
             elif what == "subscription":
                 region = (request.form.get("region_code") or "").strip()
-                gid = request.form.get("group_id", "")
+                gid = parse_id(request.form.get("group_id"))
                 if not region:
                     raise ValidationFailed({"region_code": _("is required")})
-                if not gid.isdigit() or db.session.get(Group, int(gid)) is None:
+                if gid is None or db.session.get(Group, gid) is None:
                     raise ValidationFailed({"group_id": _("choose a group")})
                 kind = request.form.get("hazard_kind", "any")
                 if kind not in ("earthquake", "tsunami", "weather", "any"):
@@ -225,14 +232,13 @@ def recipients() -> str | Response | tuple[str, int]:
                             )
                         }
                     )
-                try:
-                    sev = int(request.form.get("min_severity", "2"))
-                except ValueError:
-                    sev = 0
-                if not 1 <= sev <= 4:
-                    raise ValidationFailed({"min_severity": _("must be at least %(limit)s", limit=1)})
+                sev = parse_int(request.form.get("min_severity", "2"), 1, 4)
+                if sev is None:
+                    raise ValidationFailed(
+                        {"min_severity": _("must be one of: %(choices)s", choices="1, 2, 3, 4")}
+                    )
                 db.session.add(
-                    Subscription(region_code=region, hazard_kind=kind, min_severity=sev, group_id=int(gid))
+                    Subscription(region_code=region, hazard_kind=kind, min_severity=sev, group_id=gid)
                 )
             else:
                 abort(400)

@@ -17,7 +17,7 @@ from siaga.registry.models import OccupancyKind, PointKind, PointStatus, Shelter
 #: Indonesia's extent; coordinates outside get a warning, not an error.
 INDONESIA_LAT = (-11.0, 6.0)
 INDONESIA_LON = (94.0, 142.0)
-REGION_CODE = re.compile(r"^\d{2}\.\d{2}(\.\d{2}(\.\d{4})?)?$")
+REGION_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?$")
 SHELTER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 

@@ -13,6 +13,8 @@ from werkzeug.wrappers import Response
 from siaga.accounts.models import Organisation, Role, User
 from siaga.core.auth import ALL_ROLES, OPERATIONS, READERS, roles_required
 from siaga.core.errors import Conflict, ValidationFailed
+from siaga.core.http_input import MAX_ID
+from siaga.core.params import int_arg, parse_id, parse_int
 from siaga.core.validation import validate
 from siaga.extensions import db
 from siaga.messaging.tasks import enqueue
@@ -80,8 +82,10 @@ def _form_dict(fields: list[str]) -> dict[str, Any]:
         if f in FLAGS:
             data[f] = request.form.get(f) in ("on", "1", "true", "y")
         elif f == "owner_org_id":
+            # Blank is "my organisation"; anything else not an id goes to the schema as typed,
+            # which reports it beside the field (junk such as "²" or a number beyond the range).
             raw = request.form.get(f, "").strip()
-            data[f] = int(raw) if raw.isdigit() else None
+            data[f] = parse_id(raw) or raw or None
         else:
             data[f] = request.form.get(f, "")
     return data
@@ -100,11 +104,6 @@ def _form_context() -> dict[str, Any]:
     }
 
 
-def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 def _choice_arg(name: str, choices: Any) -> str | None:
     """A query argument that must be one of an enum's values; anything else means no filter."""
     value = request.args.get(name) or None
@@ -113,7 +112,7 @@ def _choice_arg(name: str, choices: Any) -> str | None:
 
 def _paged(stmt: Any, order: Any) -> tuple[int, int, list[Any]]:
     """(page number, total rows, rows of that page) for a list statement and its order."""
-    page = max(_int_arg("page") or 1, 1)
+    page = int_arg("page", 1, lo=1, hi=MAX_ID)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(db.session.scalars(stmt.order_by(order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     return page, total, rows
@@ -179,7 +178,7 @@ def shelter_list() -> str:
     f = services.ShelterFilters(
         region=(request.args.get("region") or None),
         status=_choice_arg("status", ShelterStatus),
-        min_free=_int_arg("min_free"),
+        min_free=parse_int(request.args.get("min_free"), 0, MAX_ID),
         only_stale=request.args.get("stale") == "1",
         stale_hours=current_app.config["SIAGA_STALE_HOURS"],
         q=(request.args.get("q") or "").strip() or None,
@@ -321,8 +320,8 @@ def shelter_occupancy(shelter_id: int) -> Response | tuple[str, int]:
 @roles_required(OPERATIONS)
 def shelter_assign(shelter_id: int) -> Response:
     shelter = _visible_shelter(shelter_id)
-    raw = request.form.get("user_id", "")
-    user = db.session.get(User, int(raw)) if raw.isdigit() else None
+    user_id = parse_id(request.form.get("user_id"))
+    user = db.session.get(User, user_id) if user_id else None
     if user is None:
         flash(_("Choose a field-team user."), "error")
         return redirect(url_for("registry.shelter_detail", shelter_id=shelter.id))

@@ -74,6 +74,44 @@ def test_shelter_needs_page_and_partial(delivered, login_as, app):
     assert 'id="aid-needs"' in html and "BNPB (Perka 7/2008)" in html
 
 
+def test_shelter_page_shows_the_needs_panel(delivered, login_as):
+    """The registry's shelter page itself carries the aid panel: profile and coverage figures."""
+    resp = login_as("coordinator").get(f"/shelters/{delivered['shelter'].id}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    panel = page[page.index('id="aid-needs"') :]
+    assert "BNPB (Perka 7/2008)" in panel
+    rice = panel[panel.index('data-need="rice"') :].split("</tr>", 1)[0]
+    assert "294" in rice and "147" in rice and "50 %" in rice  # needed, delivered, coverage
+    sphere = login_as("coordinator").get(f"/shelters/{delivered['shelter'].id}?profile=sphere")
+    assert "Sphere 2018" in sphere.get_data(as_text=True).split('id="aid-needs"', 1)[1]
+
+
+def _chart(page: str) -> str:
+    start = page.index('<svg class="chart coverage-chart"')
+    return page[start : page.index("</svg>", start)]
+
+
+def test_dashboard_chart_names_the_profile_beside_its_figures(delivered, login_as):
+    client = login_as("coordinator")
+    chart = _chart(client.get("/aid").get_data(as_text=True))
+    heading = chart.split('class="lbl chart-heading"', 1)[1].split("</text>", 1)[0]
+    assert "BNPB (Perka 7/2008)" in heading
+    bar = chart.split("<title>Posko Masjid Raya:", 1)[1].split("</title>", 1)[0]
+    assert "0 %" in bar and "BNPB (Perka 7/2008)" in bar  # no clean water delivered: 0 %
+    sphere = _chart(client.get("/aid?profile=sphere").get_data(as_text=True))
+    assert "Sphere 2018" in sphere and "BNPB" not in sphere
+
+
+def test_coverage_chart_escapes_and_names_the_profile():
+    from siaga.aid.charts import coverage_bars
+
+    svg = str(coverage_bars([("<b>Posko</b>", 0.5, "low"), ("Kosong", None, "none")], "Coverage", "P&1"))
+    assert "<b>" not in svg and "&lt;b&gt;Posko&lt;/b&gt;: 50 % · P&amp;1</title>" in svg
+    assert "Kosong: — · P&amp;1</title>" in svg and 'data-profile="P&amp;1"' in svg
+    assert str(coverage_bars([], "Coverage", "P")) == ""
+
+
 def test_dashboard_table_chart_and_sorting(delivered, login_as):
     client = login_as("coordinator")
     page = client.get("/aid").get_data(as_text=True)
@@ -158,6 +196,29 @@ def test_transparency_page_is_public_and_aggregated(delivered, client):
     for private in ("Ibu Rahmawati", "Pak Rusli", "Posko Masjid Raya", "Gudang Pusat"):
         assert private not in page
     assert client.get("/transparency/aid?region=13.02").get_data(as_text=True).count("147") == 0
+
+
+def test_transparency_page_can_be_turned_off(delivered, client, login_as, app, monkeypatch):
+    link = 'data-testid="transparency-link"'
+    assert link in login_as("coordinator").get("/aid").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "SIAGA_AID_TRANSPARENCY", False)
+    assert link not in login_as("coordinator").get("/aid").get_data(as_text=True)
+    client.post("/logout")
+    resp = client.get("/transparency/aid")
+    assert resp.status_code == 404 and "Beras" not in resp.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "SIAGA_AID_TRANSPARENCY", True)
+    assert client.get("/transparency/aid").status_code == 200
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, True), ("1", True), ("0", False), ("off", False)])
+def test_transparency_setting_is_read_like_the_other_switches(monkeypatch, raw, expected):
+    from siaga.config import build_config
+
+    if raw is None:
+        monkeypatch.delenv("SIAGA_AID_TRANSPARENCY", raising=False)
+    else:
+        monkeypatch.setenv("SIAGA_AID_TRANSPARENCY", raw)
+    assert build_config()["SIAGA_AID_TRANSPARENCY"] is expected
 
 
 def test_field_page_lists_my_deliveries_and_shelters(delivered, login_as, plan, items):
