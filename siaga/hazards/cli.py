@@ -274,23 +274,14 @@ class Replayed:
 
 def replay_payload(filename: str, body: bytes, kind: str | None = None) -> Replayed:
     """Parse and ingest a saved payload; flushes, the caller commits and enqueues."""
-    from siaga.hazards.services import process_reports
-    from siaga.messaging.services import queued_ids
+    from siaga.hazards.services import ingest_reports
 
     kind = kind or detect_kind(filename, body)
     if kind == "nowcast":
         raise bmkg.FeedParseError(NOWCAST_REFUSED)
     reports = bmkg.reports_from(kind, body)
-    events: list[tuple[HazardEvent, str]] = []
-    seen: set[int] = set()
-    message_ids: list[int] = []
-    for ev, outcome, msg in process_reports(reports):
-        if outcome in ("created", "updated") and id(ev) not in seen:
-            seen.add(id(ev))  # created and revised in one file: still a new event
-            events.append((ev, outcome))
-        if msg is not None:
-            message_ids.extend(queued_ids(msg))
-    return Replayed(kind, len(reports), events, tuple(message_ids))
+    done = ingest_reports(reports)
+    return Replayed(kind, len(reports), done.events, done.message_ids)
 
 
 @hazards_cli.command("replay")

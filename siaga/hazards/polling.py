@@ -206,8 +206,7 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
 def poll(name: str) -> PollResult:
     """Fetch, parse and ingest one feed; flushes, the caller commits."""
     from siaga.hazards.bmkg import FeedParseError
-    from siaga.hazards.services import process_reports
-    from siaga.messaging.services import queued_ids
+    from siaga.hazards.services import ingest_reports
 
     feed = FEEDS[name]
     state = _state(feed)
@@ -232,22 +231,17 @@ def poll(name: str) -> PollResult:
     except Exception as exc:  # a payload no parser rule foresaw: a failed poll, not a dead task
         log.exception("feed %s: unexpected error reading the payload", name)
         return _failed(state, feed, exc)
-    reports = fetched.reports
-    result = PollResult(name, "new", reports=len(reports), pending=fetched.pending)
-    messages: list[int] = []
-    seen: set[int] = set()
-    for ev, outcome, msg in process_reports(reports):
-        if outcome == "created":
-            result.created += 1
-        elif outcome == "updated":
-            result.updated += 1
-        if outcome in ("created", "updated"):
-            if id(ev) in seen:  # created and revised in one body: still a new event
-                continue
-            seen.add(id(ev))
-            result.events.append((ev, outcome))
-        if msg is not None:
-            messages.extend(queued_ids(msg))
+    done = ingest_reports(fetched.reports)
+    result = PollResult(
+        name,
+        "new",
+        reports=len(fetched.reports),
+        created=done.created,
+        updated=done.updated,
+        message_ids=done.message_ids,
+        events=done.events,
+        pending=fetched.pending,
+    )
     if result.created or result.updated:
         state.last_new_item_at = now
     _ok(state)
@@ -263,7 +257,6 @@ def poll(name: str) -> PollResult:
         # Only now: a body that failed to parse or ingest is downloaded again next time.
         state.last_body_hash = digest
         state.etag, state.last_modified = got.etag, got.last_modified
-    result.message_ids = tuple(messages)
     db.session.flush()
     return result
 

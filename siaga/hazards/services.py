@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -722,3 +722,37 @@ def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]
         (ev, outcome, messages.get(id(ev)) if last[id(ev)] == i else None)
         for i, (ev, outcome) in enumerate(outcomes)
     ]
+
+
+@dataclass
+class Ingested:
+    """What :func:`ingest_reports` did: per-report counts, each changed event once, the alerts."""
+
+    created: int = 0
+    updated: int = 0
+    #: each event created or updated, once, with "created" or "updated" (a new event revised in
+    #: the same body is still "created")
+    events: list[tuple[HazardEvent, str]] = field(default_factory=list)
+    #: the queued deliveries of the alerts raised; the caller enqueues them after its commit
+    message_ids: tuple[int, ...] = ()
+
+
+def ingest_reports(reports: list[Report]) -> Ingested:
+    """:func:`process_reports`, summarised for a poll or a replay. Flushes only."""
+    from siaga.messaging.services import queued_ids
+
+    out = Ingested()
+    seen: set[int] = set()
+    message_ids: list[int] = []
+    for ev, outcome, msg in process_reports(reports):
+        if outcome == "created":
+            out.created += 1
+        elif outcome == "updated":
+            out.updated += 1
+        if outcome in ("created", "updated") and id(ev) not in seen:
+            seen.add(id(ev))
+            out.events.append((ev, outcome))
+        if msg is not None:
+            message_ids.extend(queued_ids(msg))
+    out.message_ids = tuple(message_ids)
+    return out

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from siaga.hazards import polling
 from siaga.hazards.models import FeedState, HazardEvent, HazardKind
 from siaga.messaging.models import Message
+from tests.fakes.bmkg import DATA
 
 
 def test_poll_autogempa_conditional_get_and_user_agent(db_session, bmkg):
@@ -147,3 +148,22 @@ def test_poll_task_runs_the_poll(app, db_session, bmkg):
 
     bmkg.serve_fixture("/DataMKG/TEWS/autogempa.json", "autogempa.json")
     assert poll_feed.run("autogempa") == "new"
+
+
+def test_an_alert_sent_with_a_revision_in_the_same_body_is_enqueued(db_session, bmkg, users, make_shelter):
+    """A new quake and its revision in one list: one event, one alert, riding on the revision's
+    report; the poll hands its deliveries to the caller to enqueue."""
+    import json
+
+    from siaga.messaging.models import Delivery
+
+    make_shelter(name="Posko Sekayu", lat=-2.88, lon=103.85)
+    item = json.loads((DATA / "autogempa.json").read_bytes())["Infogempa"]["gempa"]
+    item.update(Coordinates="-2.90,103.80", Lintang="2.90 LS", Bujur="103.80 BT", Magnitude="5.6")
+    revised = {**item, "Magnitude": "5.8"}
+    bmkg.serve("/DataMKG/TEWS/gempaterkini.json", json.dumps({"Infogempa": {"gempa": [item, revised]}}))
+    result = polling.poll("gempaterkini")
+    assert (result.created, result.updated, len(result.events)) == (1, 1, 1)
+    alert = db_session.scalars(select(Message).where(Message.kind != "feed_down")).one()
+    queued = db_session.scalars(select(Delivery.id).where(Delivery.message_id == alert.id)).all()
+    assert queued and sorted(result.message_ids) == sorted(queued)
