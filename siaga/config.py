@@ -9,6 +9,7 @@ Every variable read here is documented in README.md (a test checks that).
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -41,14 +42,22 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"SIAGA_{name} must be a whole number, got {raw!r}") from exc
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, lo: float | None = None, hi: float | None = None) -> float:
+    """SIAGA_<name> as a finite number within [lo, hi] when given, else ``default``."""
     raw = env(name)
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise ConfigError(f"SIAGA_{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise ConfigError(f"SIAGA_{name} must be a number, got {raw!r}")
+    if lo is not None and value < lo:
+        raise ConfigError(f"SIAGA_{name} must be at least {lo:g}, got {raw!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"SIAGA_{name} must be at most {hi:g}, got {raw!r}")
+    return value
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -143,7 +152,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SIAGA_POLL_FEEDS": env_bool("POLL_FEEDS", True),
         "SIAGA_AID_TRANSPARENCY": env_bool("AID_TRANSPARENCY", True),
         "SIAGA_AOR_REGIONS": env("AOR_REGIONS", "16.06,16.71,13.02"),
-        "SIAGA_MMI_THRESHOLD": env_float("MMI_THRESHOLD", 5.0),
+        "SIAGA_MMI_THRESHOLD": env_float("MMI_THRESHOLD", 5.0, lo=1.0, hi=12.0),
         "SIAGA_MAP_HAZARD_DAYS": env_int("MAP_HAZARD_DAYS", 7),
         "SIAGA_STALE_HOURS": env_int("STALE_HOURS", 6),
         "SIAGA_BASE_URL": env("BASE_URL", "http://127.0.0.1:5000"),

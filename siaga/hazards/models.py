@@ -28,7 +28,8 @@ class HazardEvent(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "hazard_events"
     __table_args__ = (
-        UniqueConstraint("kind", "identifier"),
+        # An exercise never shares an event with a real report, even under the same identifier.
+        UniqueConstraint("kind", "identifier", "is_exercise"),
         Index("ix_hazard_events_kind_origin", "kind", "origin_time"),
     )
 
@@ -70,6 +71,15 @@ class HazardEvent(db.Model):  # type: ignore[name-defined]
     revision: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def tsunami_potential(self) -> bool | None:
+        """A quake's tsunami potential as BMKG's Potensi text states it: True ("berpotensi
+        tsunami"), False ("tidak berpotensi tsunami"), None when it says nothing (felt-quake
+        information, no text, any other hazard)."""
+        from siaga.hazards.bmkg import tsunami_potential
+
+        return tsunami_potential(self.potential_text) if self.kind == HazardKind.EARTHQUAKE else None
 
     revisions: Mapped[list[HazardRevision]] = relationship(
         back_populates="event", order_by="HazardRevision.id", cascade="all, delete-orphan"

@@ -51,6 +51,10 @@ class HazardEventOut(_Out):
     region_text: str | None = Field(description="BMKG's place text, e.g. 10 km BaratLaut SEKAYU-MUBA-SUMSEL")
     felt_text: str | None
     potential_text: str | None
+    tsunami_potential: bool | None = Field(
+        description="earthquake: true when BMKG says a tsunami may follow, false when it says not, "
+        "null when it says nothing"
+    )
     message_type: str | None = Field(description="tsunami: PD-1 … PD-4")
     level: str | None = Field(description="tsunami: the highest level, AWAS, SIAGA or WASPADA")
     headline: str | None

@@ -67,6 +67,7 @@ def event_dict(ev: HazardEvent, region: str | None) -> dict[str, Any]:
         "region_text": ev.region_text,
         "felt_text": ev.felt_text,
         "potential_text": ev.potential_text,
+        "tsunami_potential": ev.tsunami_potential,
         "message_type": ev.message_type,
         "level": ev.level,
         "headline": ev.headline,

@@ -56,6 +56,11 @@ def report_json(report: Report, data: dict[str, Any] | None = None) -> dict[str,
     return json.loads(json.dumps(data if data is not None else asdict(report), default=_plain))
 
 
+#: A quake felt in the area of responsibility whose report says "berpotensi tsunami" is at
+#: least this severe (the severity of a SIAGA tsunami warning).
+TSUNAMI_POTENTIAL_SEVERITY = 3
+
+
 def mmi_severity(mmi: float | None) -> int:
     """0 below IV, 1 for IV, 2 for V, 3 for VI, 4 for VII and above."""
     if mmi is None or mmi < 4:
@@ -95,10 +100,12 @@ def known_quakes(reports: list[Report]) -> list[HazardEvent] | None:
 def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> HazardEvent | None:
     """The stored event this quake report belongs to: same identifier, else origin time within
     ``MATCH_SECONDS``, epicentre within ``MATCH_KM`` and magnitude within ``MATCH_MAGNITUDE``
-    (the nearest such). ``known``: the batch's candidates from :func:`known_quakes` (read for
-    this report alone when not given)."""
+    (the nearest such). Only an event of the same kind of report matches: an exercise never
+    merges with a real quake, however close. ``known``: the batch's candidates from
+    :func:`known_quakes` (read for this report alone when not given)."""
     if known is None:
         known = known_quakes([r]) or []
+    known = [ev for ev in known if ev.is_exercise == r.is_exercise]
     if r.identifier:
         same = next((e for e in known if e.identifier == r.identifier), None)
         if same is not None:
@@ -121,11 +128,15 @@ def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> Hazar
     return best[1] if best else None
 
 
-def _find_by_identifier(kind: HazardKind, identifier: str | None) -> HazardEvent | None:
+def _find_by_identifier(kind: HazardKind, identifier: str | None, is_exercise: bool) -> HazardEvent | None:
     if not identifier:
         return None
     return db.session.scalar(
-        select(HazardEvent).where(HazardEvent.kind == kind, HazardEvent.identifier == identifier)
+        select(HazardEvent).where(
+            HazardEvent.kind == kind,
+            HazardEvent.identifier == identifier,
+            HazardEvent.is_exercise == is_exercise,
+        )
     )
 
 
@@ -266,13 +277,13 @@ def ingest(
     elif isinstance(report, TsunamiReport):
         kind, ev, values = (
             HazardKind.TSUNAMI,
-            _find_by_identifier(HazardKind.TSUNAMI, report.identifier),
+            _find_by_identifier(HazardKind.TSUNAMI, report.identifier, report.is_exercise),
             _tsunami_values(report),
         )
     else:
         kind, ev, values = (
             HazardKind.WEATHER,
-            _find_by_identifier(HazardKind.WEATHER, report.identifier),
+            _find_by_identifier(HazardKind.WEATHER, report.identifier, report.is_exercise),
             _weather_values(report),
         )
     if ev is not None:
@@ -537,6 +548,10 @@ def impact_of(ev: HazardEvent, places: Places) -> list[dict[str, Any]]:
         rows, max_mmi = _quake_impact(ev, places)
         if max_mmi is not None and max_mmi >= threshold:
             severity = mmi_severity(max_mmi)
+            if ev.tsunami_potential:
+                # Felt in our area and BMKG says a tsunami may follow: as urgent as a SIAGA
+                # warning (a revision that adds the potential raises the severity: one new alert).
+                severity = max(severity, TSUNAMI_POTENTIAL_SEVERITY)
     elif ev.kind == HazardKind.TSUNAMI:
         zones = regency_matches(list(ev.areas or []))
         for place in places.rows:
@@ -627,6 +642,7 @@ def alert_facts(ev: HazardEvent) -> dict[str, Any]:
         "shelters": shelters,
         "people": ev.people_affected,
         "potential": ev.potential_text or "",
+        "tsunami_potential": ev.tsunami_potential,
         "level": ev.level or "",
         "message_type": ev.message_type or "",
         "areas": ev.areas or [],

@@ -224,6 +224,7 @@ def hazard_features(view: View, share: Any) -> dict[str, Any]:
                 _("Depth"): f"{ev.depth_km:.0f} km" if ev.depth_km is not None else None,
                 _("Highest MMI"): f"{ev.max_mmi:.1f}" if ev.max_mmi is not None else None,
                 _("Level"): ev.level or ev.cap_severity,
+                _("Tsunami potential"): _("yes") if ev.tsunami_potential else None,
                 _("Time"): local_with_utc(ev.origin_time, region) if ev.origin_time else None,
                 _("Valid until"): local_with_utc(ev.expires_at, region) if ev.expires_at else None,
                 _("Status"): _("exercise") if ev.is_exercise else None,

@@ -17,8 +17,11 @@ _env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "earthquake": {
         "id": (
-            "{{ 'LATIHAN: ' if exercise else '' }}Gempa M{{ magnitude }} {{ place }}",
+            "{{ 'LATIHAN: ' if exercise else '' }}{{ 'BERPOTENSI TSUNAMI: ' if tsunami_potential else '' }}"
+            "Gempa M{{ magnitude }} {{ place }}",
             "{{ 'LATIHAN - ' if exercise else '' }}GEMPA M{{ magnitude }}, kedalaman {{ depth_km }} km\n"
+            "{% if tsunami_potential %}BERPOTENSI TSUNAMI: jauhi pantai, siapkan evakuasi ke tempat tinggi / TES, "
+            "pantau peringatan dini tsunami BMKG.\n{% endif %}"
             "{{ place }}\nWaktu: {{ time_local }}\n"
             "Perkiraan intensitas tertinggi di wilayah kita: MMI {{ max_mmi }}\n"
             "{% if shelters %}Posko terdampak ({{ shelters|length }}), {{ people }} pengungsi:\n"
@@ -26,8 +29,11 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "{{ potential }}\nSumber: BMKG",
         ),
         "en": (
-            "{{ 'EXERCISE: ' if exercise else '' }}M{{ magnitude }} earthquake {{ place }}",
+            "{{ 'EXERCISE: ' if exercise else '' }}{{ 'TSUNAMI POTENTIAL: ' if tsunami_potential else '' }}"
+            "M{{ magnitude }} earthquake {{ place }}",
             "{{ 'EXERCISE - ' if exercise else '' }}EARTHQUAKE M{{ magnitude }}, depth {{ depth_km }} km\n"
+            "{% if tsunami_potential %}TSUNAMI POTENTIAL: keep away from the coast, prepare to evacuate to high "
+            "ground / a TES, watch BMKG's tsunami warnings.\n{% endif %}"
             "{{ place }}\nTime: {{ time_local }}\n"
             "Highest estimated intensity in our area: MMI {{ max_mmi }}\n"
             "{% if shelters %}Affected shelters ({{ shelters|length }}), {{ people }} displaced people:\n"

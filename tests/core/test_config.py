@@ -50,3 +50,17 @@ def test_every_env_variable_is_documented():
     assert "SIAGA_DATABASE_URL" in names  # the pattern does find them
     missing = sorted(n for n in names if f"`{n}`" not in readme)
     assert not missing, f"undocumented variables: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("V", "a number"), ("nan", "a number"), ("0.5", "at least 1"), ("13", "at most 12")]
+)
+def test_mmi_threshold_must_be_on_the_scale(monkeypatch, raw, reason):
+    monkeypatch.setenv("SIAGA_MMI_THRESHOLD", raw)
+    with pytest.raises(ConfigError, match=f"SIAGA_MMI_THRESHOLD must be {reason}"):
+        build_config()
+
+
+def test_mmi_threshold_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SIAGA_MMI_THRESHOLD", "6.5")
+    assert build_config()["SIAGA_MMI_THRESHOLD"] == 6.5

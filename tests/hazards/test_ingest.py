@@ -79,6 +79,31 @@ def test_identifier_matches_first(db_session):
     assert a.id == b.id and out == "updated" and b.magnitude == 6.9
 
 
+@pytest.mark.parametrize("first_is_exercise", [False, True])
+def test_an_exercise_and_a_real_quake_never_merge(db_session, first_is_exercise):
+    """A drill report close to a real quake (same time, place and magnitude) stays its own
+    event, whichever arrives first; each then takes its own later reports."""
+    first, _ = ingest(quake(is_exercise=first_is_exercise))
+    second, out = ingest(quake(is_exercise=not first_is_exercise, source="gempaterkini"))
+    assert out == "created" and second.id != first.id
+    assert first.is_exercise is first_is_exercise and second.is_exercise is not first_is_exercise
+    assert first.sources == ["autogempa"] and first.revision == 1
+    again, out = ingest(quake(is_exercise=first_is_exercise, source="gempadirasakan", magnitude=6.3))
+    assert again.id == first.id and out == "updated" and first.magnitude == 6.3
+    assert second.magnitude == 6.2
+
+
+@pytest.mark.parametrize("first_is_exercise", [False, True])
+@pytest.mark.parametrize("make", [quake, tsunami, weather], ids=["quake", "tsunami", "weather"])
+def test_the_same_identifier_as_exercise_and_real_is_two_events(db_session, make, first_is_exercise):
+    first, _ = ingest(make(identifier="shared-1", is_exercise=first_is_exercise))
+    second, out = ingest(make(identifier="shared-1", is_exercise=not first_is_exercise))
+    assert out == "created" and second.id != first.id and second.kind == first.kind
+    db_session.flush()  # the unique constraint allows it
+    same, out = ingest(make(identifier="shared-1", is_exercise=first_is_exercise))
+    assert same.id == first.id and out == "unchanged"
+
+
 def test_same_report_again_changes_nothing(db_session):
     ev, _ = ingest(quake())
     again, out = ingest(quake())
@@ -140,6 +165,54 @@ def test_far_quake_has_no_alert(db_session, make_shelter):
     make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
     ev, _, msg = process_report(quake(lat=-8.5, lon=123.3, magnitude=5.0, region_text="Flores"))
     assert msg is None and ev.severity == 0
+
+
+@pytest.mark.parametrize(
+    ("threshold", "affected", "alerted"),
+    [
+        (4.0, {"Posko Episentrum", "Posko 20 km"}, True),  # MMI ~5.3 and ~4.3
+        (5.0, {"Posko Episentrum"}, True),  # the default
+        (6.0, set(), False),  # nothing reaches VI
+    ],
+)
+def test_the_mmi_threshold_decides_what_is_affected_and_alerted(
+    app, db_session, make_shelter, monkeypatch, threshold, affected, alerted
+):
+    """A M4.5 at 10 km depth right under one shelter: about MMI 5.3 there, 4.3 at 20 km."""
+    monkeypatch.setitem(app.config, "SIAGA_MMI_THRESHOLD", threshold)
+    make_shelter(name="Posko Episentrum", lat=SEKAYU[0], lon=SEKAYU[1])
+    make_shelter(name="Posko 20 km", lat=SEKAYU[0] + 20 / 111.2, lon=SEKAYU[1])
+    ev, _, msg = process_report(quake(magnitude=4.5, depth_km=10.0))
+    shelters = {i.name for i in ev.impacts if i.target_type == "shelter"}
+    assert shelters == affected
+    assert all(i.mmi >= threshold for i in ev.impacts)
+    assert (msg is not None) is alerted and (ev.severity > 0) is alerted
+    if alerted:
+        assert ev.affected_count >= len(affected) and ev.max_mmi >= threshold
+
+
+def test_tsunami_potential_raises_the_alert_and_says_so(db_session, make_shelter):
+    make_shelter(name="Posko Episentrum", lat=SEKAYU[0], lon=SEKAYU[1])
+    ev, _, first = process_report(quake(magnitude=4.5, potential_text="Tidak berpotensi tsunami"))
+    assert ev.tsunami_potential is False and ev.severity == 2 and first is not None
+    assert "TSUNAMI" not in first.subject and "TSUNAMI" not in first.body_id
+    # a revision now says a tsunami may follow: more severe, one more alert that says it first
+    _, out, second = process_report(
+        quake(magnitude=4.5, potential_text="Berpotensi tsunami", source="gempaterkini")
+    )
+    assert out == "updated" and ev.tsunami_potential is True and ev.severity == 3
+    assert second is not None and second.subject.startswith("BERPOTENSI TSUNAMI: Gempa M4.5")
+    assert "BERPOTENSI TSUNAMI: jauhi pantai" in second.body_id
+    assert "TSUNAMI POTENTIAL: keep away from the coast" in second.body_en
+    assert len(_alerts(db_session, ev)) == 2
+
+
+def test_tsunami_potential_far_from_our_area_alerts_nobody(db_session, make_shelter):
+    make_shelter(name="Posko Episentrum", lat=SEKAYU[0], lon=SEKAYU[1])
+    ev, _, msg = process_report(
+        quake(lat=-8.5, lon=123.3, magnitude=7.4, region_text="Flores", potential_text="Berpotensi tsunami")
+    )
+    assert ev.tsunami_potential is True and ev.severity == 0 and msg is None
 
 
 def test_exercise_never_dispatches_outside_inbox(db_session, make_shelter, users):

@@ -67,6 +67,30 @@ def test_map_layer_quake_point_with_local_time_link_and_credit(client, users, ma
     assert props["source"] == "Sumber: BMKG" and props["exercise"] is False
 
 
+@pytest.mark.parametrize(
+    ("potential", "expected"),
+    [("Berpotensi tsunami", True), ("Tidak berpotensi tsunami", False), (None, None)],
+)
+def test_tsunami_potential_on_the_pages_the_map_and_the_api(client, users, make_shelter, potential, expected):
+    make_shelter(name="SD Sekayu", lat=SEKAYU[0] + 0.02, lon=SEKAYU[1])
+    ev, _, _ = process_report(quake(potential_text=potential))
+    login(client, users["field"].email)
+    detail = client.get(f"/hazards/{ev.id}").get_data(as_text=True)
+    row = _event_row(client.get("/hazards").get_data(as_text=True), ev.id)
+    (feat,) = _feature(_geo(client.get("/map/data/hazards")), ev.id)
+    api = client.get(f"/api/v1/hazards/events/{ev.id}").get_json()
+    assert api["tsunami_potential"] is expected
+    if expected:
+        assert 'class="flash flash-error tsunami-potential" role="alert"' in detail
+        assert "Potensi tsunami" in detail and "tsunami-potential" in row
+        assert feat["properties"]["details"]["Potensi tsunami"] == "ya"
+    else:
+        assert "tsunami-potential" not in detail and "tsunami-potential" not in row
+        assert "Potensi tsunami" not in feat["properties"]["details"]
+    if potential:
+        assert potential in detail
+
+
 def test_map_layer_weather_polygon_and_tsunami_point(client, users, make_point):
     warning_ev, _, _ = process_report(
         weather(expires=T0 + timedelta(hours=14))  # 17:15 UTC: 00:15 WIB the next day
