@@ -21,8 +21,8 @@ from siaga.core.validation import validate
 from siaga.extensions import db
 from siaga.hazards.models import HazardEvent, HazardKind
 from siaga.hazards.places import aor_codes
+from siaga.hazards.queries import event_regions, related_events
 from siaga.hazards.serializers import CREDIT, event_detail_dict, event_dict
-from siaga.hazards.views import event_regions
 
 bp = Blueprint("hazards_api", __name__, url_prefix="/api/v1")
 
@@ -128,4 +128,4 @@ def event(event_id: int) -> Response:
     aor = aor_codes()
     region = event_regions([ev], aor)[ev.id]
     threshold = float(current_app.config["SIAGA_MMI_THRESHOLD"])
-    return jsonify(event_detail_dict(ev, region, aor, threshold))
+    return jsonify(event_detail_dict(ev, region, aor, threshold, related_events(ev)))

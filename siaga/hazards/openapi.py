@@ -114,6 +114,15 @@ class HazardRevisionOut(_Out):
     changes: dict[str, Any] = Field(description='{"created": true}, or {field: {"from": …, "to": …}}')
 
 
+class HazardRelatedEvent(_Out):
+    id: int
+    kind: Literal["earthquake", "tsunami"]
+    title: str
+    level: str | None = Field(description="tsunami: the highest level")
+    is_ended: bool
+    url: str = Field(description="the event's page")
+
+
 class HazardEventDetail(HazardEventOut):
     description: str | None
     areas: list[dict[str, Any]] = Field(
@@ -124,6 +133,9 @@ class HazardEventDetail(HazardEventOut):
     shelters: list[HazardShelterImpact]
     evacuation_points: list[HazardPointImpact]
     regions: list[HazardRegionImpact]
+    related: list[HazardRelatedEvent] = Field(
+        description="events about the same quake: an earthquake's tsunami warnings, a warning's earthquake"
+    )
     revisions: list[HazardRevisionOut]
 
 

@@ -4,7 +4,7 @@ BMKG's terms ask for the credit wherever its data is shown, so every event (and 
 envelope, see :mod:`siaga.hazards.api`) carries ``"source": "Sumber: BMKG"``; the feeds the
 event came from are under ``feeds``. Times are ISO 8601 in UTC, each with its local text
 (``20-11-2026 10:15 WIB``) in the zone of the event's region
-(:func:`siaga.hazards.views.event_regions`, the rule the pages use).
+(:func:`siaga.hazards.queries.event_regions`, the rule the pages use).
 """
 
 from __future__ import annotations
@@ -123,11 +123,15 @@ def revision_dict(rev: HazardRevision) -> dict[str, Any]:
 
 
 def event_detail_dict(
-    ev: HazardEvent, region: str | None, aor: Sequence[str], mmi_threshold: float
+    ev: HazardEvent,
+    region: str | None,
+    aor: Sequence[str],
+    mmi_threshold: float,
+    related: Sequence[HazardEvent] = (),
 ) -> dict[str, Any]:
     """:func:`event_dict` with the warning's text, zones and polygons, the places it reaches
     (shelters, evacuation points, regions: each list in the stored rank order, highest MMI or
-    level first) and the revision history."""
+    level first), the events about the same quake and the revision history."""
     by_type: dict[str, list[EventImpact]] = {"shelter": [], "point": [], "district": []}
     for r in ev.impacts:
         by_type.setdefault(r.target_type, []).append(r)
@@ -140,5 +144,17 @@ def event_detail_dict(
         "shelters": [shelter_impact_dict(r, aor) for r in by_type["shelter"]],
         "evacuation_points": [point_impact_dict(r, aor) for r in by_type["point"]],
         "regions": [region_impact_dict(r, aor) for r in by_type["district"]],
+        "related": [related_dict(r) for r in related],
         "revisions": [revision_dict(rev) for rev in ev.revisions],
+    }
+
+
+def related_dict(ev: HazardEvent) -> dict[str, Any]:
+    return {
+        "id": ev.id,
+        "kind": ev.kind.value,
+        "title": ev.title,
+        "level": ev.level,
+        "is_ended": ev.is_ended,
+        "url": url_for("hazards.event_detail", event_id=ev.id, _external=True),
     }

@@ -9,24 +9,23 @@ and the map layer), a feed's times in the task force's zone (its first AOR regio
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
 from siaga.core.time import format_local, to_local
 from siaga.db import UTCDateTime, utcnow
 from siaga.extensions import db
 from siaga.hazards import polling
-from siaga.hazards.models import EventImpact, HazardEvent, HazardKind
+from siaga.hazards.models import HazardEvent, HazardKind
+from siaga.hazards.queries import event_regions, related_events
 from siaga.hazards.services import aor_codes, in_aor
 from siaga.maps.event_map import event_map_html
 from siaga.maps.services import View
-from siaga.regions.services import locate_region
 
 bp = Blueprint("hazards", __name__)
 
@@ -40,42 +39,6 @@ def _register_map_layer(_state: Any) -> None:
     from siaga.maps.views import register_layer
 
     register_layer("hazards", hazard_features)
-
-
-def event_regions(events: Sequence[HazardEvent], aor: Sequence[str]) -> dict[int, str | None]:
-    """The region whose zone each event's times are shown in, by event id.
-
-    The region of the place the event reaches hardest (its first-ranked impact with a known
-    region), else the region of its epicentre (inside the seed regions), else the task
-    force's first AOR region. One query for all the events.
-    """
-    first: dict[int, str] = {}
-    ids = [ev.id for ev in events]
-    if ids:
-        ranked = (
-            select(
-                EventImpact.event_id,
-                EventImpact.region_code,
-                func.row_number()
-                .over(partition_by=EventImpact.event_id, order_by=(EventImpact.rank, EventImpact.id))
-                .label("n"),
-            )
-            .where(EventImpact.event_id.in_(ids), EventImpact.region_code.is_not(None))
-            .subquery()
-        )
-        first = dict(
-            db.session.execute(select(ranked.c.event_id, ranked.c.region_code).where(ranked.c.n == 1))
-            .tuples()
-            .all()
-        )
-    fallback = aor[0] if aor else None
-    out: dict[int, str | None] = {}
-    for ev in events:
-        code = first.get(ev.id)
-        if code is None and ev.lat is not None and ev.lon is not None:
-            code = locate_region(ev.lat, ev.lon)
-        out[ev.id] = code or fallback
-    return out
 
 
 def local_with_utc(value: datetime, region: str | None) -> str:
@@ -132,6 +95,7 @@ def event_detail(event_id: int) -> str:
         in_aor=in_aor,
         threshold=threshold,
         event_map=event_map_html(ev, impacts, threshold),
+        related=related_events(ev),
     )
 
 

@@ -215,6 +215,32 @@ def test_tsunami_detail_lists_places_with_their_warning_level(api, db_session, m
     assert body["source"] == CREDIT
 
 
+def test_a_quake_and_its_tsunami_warning_point_to_each_other(api, db_session):
+    """Related by the same rule that makes feeds' reports one quake: origin time within 2 min,
+    epicentre within 50 km, the same kind of report (an exercise never relates to a real one)."""
+    where = {"origin_time": T0, "lat": -3.5, "lon": 105.5, "magnitude": 7.3, "region_text": "Selat Bangka"}
+    shock, _ = ingest(quake(**where))
+    warning, _ = ingest(tsunami(identifier="tsu-real", **where))
+    drill, _ = ingest(tsunami(identifier="tsu-drill", is_exercise=True, **where))
+    other, _ = ingest(tsunami(identifier="tsu-later", **{**where, "origin_time": T0 + timedelta(minutes=3)}))
+    far, _ = ingest(tsunami(identifier="tsu-far", **{**where, "lat": -4.5}))
+    weather_ev, _ = ingest(weather())
+    db_session.flush()
+
+    def related(ev):
+        body = api(f"{LIST}/{ev.id}").get_json()
+        HazardEventDetail.model_validate(body)
+        return [(r["id"], r["kind"]) for r in body["related"]]
+
+    assert related(shock) == [(warning.id, "tsunami")]
+    assert related(warning) == [(shock.id, "earthquake")]
+    assert related(drill) == [] and related(other) == [] and related(far) == []
+    assert related(weather_ev) == []
+    body = api(f"{LIST}/{warning.id}").get_json()
+    assert body["related"][0]["url"].endswith(f"/hazards/{shock.id}")
+    assert body["related"][0]["level"] is None and body["related"][0]["is_ended"] is False
+
+
 def test_weather_detail_lists_places_inside_its_polygons(api, db_session, make_shelter):
     inside = make_shelter(name="Posko Dalam", lat=-2.97, lon=104.77)
     make_shelter(name="Posko Luar", lat=-2.5, lon=103.5)

@@ -91,6 +91,21 @@ def test_tsunami_potential_on_the_pages_the_map_and_the_api(client, users, make_
         assert potential in detail
 
 
+def test_event_pages_link_a_quake_and_its_tsunami_warning(client, users):
+    where = {"origin_time": T0, "lat": -3.5, "lon": 105.5, "magnitude": 7.3, "region_text": "Selat Bangka"}
+    shock, _ = ingest(quake(**where))
+    warning, _ = ingest(
+        tsunami(areas=(TsunamiArea(province="SUMSEL", district="MUSI BANYUASIN", level="SIAGA"),), **where)
+    )
+    login(client, users["partner"].email)
+    quake_page = client.get(f"/hazards/{shock.id}").get_data(as_text=True)
+    warning_page = client.get(f"/hazards/{warning.id}").get_data(as_text=True)
+    assert (
+        f'<dt>Peringatan tsunami</dt><dd class="related-event"><a href="/hazards/{warning.id}">' in quake_page
+    )
+    assert f'<dt>Gempa</dt><dd class="related-event"><a href="/hazards/{shock.id}">' in warning_page
+
+
 def test_map_layer_weather_polygon_and_tsunami_point(client, users, make_point):
     warning_ev, _, _ = process_report(
         weather(expires=T0 + timedelta(hours=14))  # 17:15 UTC: 00:15 WIB the next day
