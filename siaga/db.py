@@ -160,6 +160,25 @@ def lock_row(model: type[_M], ident: int) -> _M | None:
     return obj
 
 
+#: Keys of the transaction-level locks :func:`lock_name` takes (one 64-bit number per name).
+ADVISORY_LOCKS = {"hazards.ingest": 0x5149_4147_4148_0001}
+
+
+def lock_name(name: str) -> None:
+    """Serialise the transactions that take the lock ``name`` until each commits or rolls back.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` (another transaction taking it waits here). SQLite:
+    nothing to do, every transaction already holds the database write lock from its start
+    (``BEGIN IMMEDIATE``, see :func:`configure_sqlite_engine`).
+    """
+    from sqlalchemy import text
+
+    from siaga.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCKS[name]})
+
+
 def prefetch_ids(objects: list[Any]) -> None:
     """Give new ORM objects their primary keys from the table's sequence before the flush
     (PostgreSQL; elsewhere a no-op).

@@ -246,6 +246,17 @@ def _position(
     return _check_latlon(a, b) if order == "lat,lon" else _check_latlon(b, a)
 
 
+#: Years a BMKG timestamp can carry: anything else is a broken payload, refused here rather
+#: than stored (or overflowing the match window's arithmetic at 9999).
+YEARS = range(1900, 2101)
+
+
+def _plausible(dt: datetime, what: str) -> datetime:
+    if dt.year not in YEARS:
+        raise FeedParseError(f"{what}: year {dt.year} is out of range ({YEARS.start}–{YEARS.stop - 1})")
+    return dt
+
+
 def _iso(value: Any, what: str = "timestamp") -> datetime | None:
     """ISO 8601 with an offset, or BMKG's '2023-04-25T03:05:33WIB' (zone name glued on)."""
     v = _text(value, what)
@@ -259,9 +270,10 @@ def _iso(value: Any, what: str = "timestamp") -> datetime | None:
         dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC)
+        dt = dt.astimezone(UTC)
     except (ValueError, OverflowError):
         raise FeedParseError(f"{what}: not a timestamp: {v[:40]!r}") from None
+    return _plausible(dt, what)
 
 
 _DATE = re.compile(r"\s*(\d{1,2})[\s\-/]+([A-Za-z]+|\d{1,2})\.?[\s\-/]+(\d{4}|\d{2})\s*")
@@ -290,9 +302,10 @@ def _local(date: Any, time: Any, what: str) -> datetime:
     zone = ZONES[(mt.group(4) or "WIB").upper()]
     hh, mm, ss = int(mt.group(1)), int(mt.group(2)), int(mt.group(3) or 0)
     try:
-        return datetime(year, month, int(md.group(1)), hh, mm, ss, tzinfo=zone).astimezone(UTC)
+        when = datetime(year, month, int(md.group(1)), hh, mm, ss, tzinfo=zone).astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise FeedParseError(f"{what}: not a valid date/time {d!r} {t!r}: {exc}") from None
+    return _plausible(when, what)
 
 
 def classify_potential(text: str | None) -> Potential | None:

@@ -15,6 +15,7 @@ what it affects, and its page. The work is in :mod:`siaga.hazards.polling` and
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from siaga.hazards import bmkg, polling
 from siaga.hazards.intensity import roman
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind
 from siaga.hazards.places import aor_codes
+
+log = logging.getLogger(__name__)
 
 hazards_cli = AppGroup("hazards", help="Poll BMKG feeds now, or replay a saved BMKG payload.")
 
@@ -316,6 +319,12 @@ def replay_cmd(file: Path, kind: str | None) -> None:
         raise ValidationFailed({str(file): str(exc)}) from None
     except OSError as exc:
         raise ValidationFailed({str(file): f"cannot read it: {exc.strerror or exc}"}) from None
+    except Exception as exc:  # a payload no rule foresaw: name the file, write nothing
+        db.session.rollback()
+        log.exception("replay of %s failed", file)
+        raise ValidationFailed(
+            {str(file): f"not ingested, nothing written: {type(exc).__name__}: {exc}"}
+        ) from None
     db.session.commit()
     enqueue(result.message_ids)
     click.echo(f"{file}: {result.kind} | {result.reports} report(s): {_counts(result.events)}")

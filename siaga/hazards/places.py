@@ -50,6 +50,13 @@ def _in_aor(code: str, aor: tuple[str, ...]) -> bool:
     return any(code == a or code.startswith(a + ".") for a in aor)
 
 
+def overlaps_aor(code: str | None, aor: Sequence[str]) -> bool:
+    """Whether a region shares ground with the area of responsibility: it lies in it, or part of
+    the area lies in it (a warned regency, 16.06, when the task force covers its district
+    16.06.01)."""
+    return in_aor(code, aor) or (bool(code) and any(a.startswith(f"{code}.") for a in aor))
+
+
 @dataclass
 class Places:
     """Every place an event can reach, in a fixed order (shelters, active points, districts).

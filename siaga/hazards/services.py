@@ -27,11 +27,11 @@ from geopy.distance import geodesic
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from siaga.db import prefetch_ids
+from siaga.db import lock_name, prefetch_ids
 from siaga.extensions import db
 from siaga.hazards import intensity as ipe
 from siaga.hazards.models import EventImpact, HazardEvent, HazardKind, HazardRevision
-from siaga.hazards.places import Place, Places, aor_codes, cached_places, in_aor, people_in
+from siaga.hazards.places import Place, Places, aor_codes, cached_places, in_aor, overlaps_aor, people_in
 from siaga.hazards.reports import QuakeReport, Report, TsunamiReport, WeatherReport
 from siaga.regions.models import Region, RegionLevel
 from siaga.registry.nearest import cap_bbox
@@ -90,7 +90,7 @@ def known_quakes(reports: list[Report]) -> list[HazardEvent] | None:
         HazardEvent.origin_time.between(t - window, t + window)
         for t in sorted({r.origin_time for r in quakes})
     ]
-    idents = sorted({r.identifier for r in quakes if r.identifier})
+    idents = sorted({i for r in quakes if (i := fit_identifier(r.identifier))})
     where = or_(*near, HazardEvent.identifier.in_(idents)) if idents else or_(*near)
     return list(
         db.session.scalars(select(HazardEvent).where(HazardEvent.kind == HazardKind.EARTHQUAKE, where))
@@ -106,8 +106,8 @@ def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> Hazar
     if known is None:
         known = known_quakes([r]) or []
     known = [ev for ev in known if ev.is_exercise == r.is_exercise]
-    if r.identifier:
-        same = next((e for e in known if e.identifier == r.identifier), None)
+    if ident := fit_identifier(r.identifier):
+        same = next((e for e in known if e.identifier == ident), None)
         if same is not None:
             return same
     window = timedelta(seconds=MATCH_SECONDS)
@@ -128,7 +128,29 @@ def _find_quake(r: QuakeReport, known: list[HazardEvent] | None = None) -> Hazar
     return best[1] if best else None
 
 
+def fit_identifier(identifier: str | None) -> str | None:
+    """The identifier as stored: as given when it fits its column, else its start and a digest
+    of the whole (still one identifier per report, never two merged by the cut)."""
+    size = HazardEvent.__table__.c.identifier.type.length
+    if not identifier or len(identifier) <= size:
+        return identifier or None
+    return f"{identifier[: size - 41]}~{hashlib.sha256(identifier.encode()).hexdigest()[:40]}"
+
+
+def _fit(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every text cut to its column's length (a feed's overlong place text
+    must not fail the whole body on PostgreSQL, which refuses it)."""
+    columns = HazardEvent.__table__.c
+    for key, value in values.items():
+        if isinstance(value, str) and key in columns:
+            size = getattr(columns[key].type, "length", None)
+            if size and len(value) > size:
+                values[key] = value[:size]
+    return values
+
+
 def _find_by_identifier(kind: HazardKind, identifier: str | None, is_exercise: bool) -> HazardEvent | None:
+    identifier = fit_identifier(identifier)
     if not identifier:
         return None
     return db.session.scalar(
@@ -286,6 +308,7 @@ def ingest(
             _find_by_identifier(HazardKind.WEATHER, report.identifier, report.is_exercise),
             _weather_values(report),
         )
+    values = _fit(values)
     if ev is not None:
         if batch.seen(ev, digest):
             return ev, "unchanged"
@@ -310,7 +333,7 @@ def ingest(
         return ev, "updated" if changes else "unchanged"
     ev = HazardEvent(
         kind=kind,
-        identifier=getattr(report, "identifier", None),
+        identifier=fit_identifier(getattr(report, "identifier", None)),
         is_exercise=report.is_exercise,
         sources=[report.source],
         revision=1,  # set now: a revision later in the same batch counts on from it before any flush
@@ -428,7 +451,7 @@ def _impact_row(
         "people": 0,
         "mmi": mmi,
         "distance_km": distance_km,
-        "level": level,
+        "level": level[:20] if level else level,  # the column's length
     }
 
 
@@ -559,7 +582,7 @@ def impact_of(ev: HazardEvent, places: Places) -> list[dict[str, Any]]:
             if regency in zones:
                 rows.append(_impact_row(ev, place, level=zones[regency]))
         severity = max(
-            (TSUNAMI_SEVERITY.get(lv, 0) for code, lv in zones.items() if in_aor(code, aor)), default=0
+            (TSUNAMI_SEVERITY.get(lv, 0) for code, lv in zones.items() if overlaps_aor(code, aor)), default=0
         )
     elif ev.kind == HazardKind.WEATHER and ev.polygons:
         polygons = [ring for area in ev.polygons for ring in area]
@@ -713,7 +736,12 @@ def process_reports(reports: list[Report]) -> list[tuple[HazardEvent, str, Any]]
     An event reported twice in the batch (a quake and its revision) is computed for its
     latest state and alerted at most once, with its final figures, when its severity ends
     above where it started (0 for a new event). The message goes with the event's last report.
+
+    Bodies are ingested one at a time (a lock held until the caller commits): two feeds that
+    bring the same new quake in the same second (autogempa and gempadirasakan, polled by two
+    worker processes) would otherwise each find no stored event and create one each.
     """
+    lock_name("hazards.ingest")
     places = BatchPlaces()
     batch = IngestBatch.of(reports)
     outcomes: list[tuple[HazardEvent, str]] = []
@@ -754,13 +782,18 @@ class Ingested:
 
 
 def ingest_reports(reports: list[Report]) -> Ingested:
-    """:func:`process_reports`, summarised for a poll or a replay. Flushes only."""
+    """:func:`process_reports` for one feed body, summarised for a poll or a replay. Flushes only.
+
+    ``reports`` in the body's order: BMKG lists newest first, and a list can hold a quake's
+    first solution below its revision (gempaterkini's Flores M7.5, then M7.4 above it), so
+    they are applied oldest first and the newest solution is the one that stays.
+    """
     from siaga.messaging.services import queued_ids
 
     out = Ingested()
     seen: set[int] = set()
     message_ids: list[int] = []
-    for ev, outcome, msg in process_reports(reports):
+    for ev, outcome, msg in process_reports(list(reversed(reports))):
         if outcome == "created":
             out.created += 1
         elif outcome == "updated":

@@ -939,3 +939,22 @@ def test_malformed_variants_give_sane_reports_or_a_feed_parse_error(kind, name):
 def test_malformed_input_is_a_feed_parse_error(feed, body):
     with pytest.raises(bmkg.FeedParseError):
         bmkg.reports_from(feed, body)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9999-12-31T23:59:00+00:00",
+        "0001-01-01T00:00:30+00:00",
+        "1899-12-31T23:59:59+00:00",
+        "2101-01-01T00:00:00Z",
+    ],
+)
+def test_an_impossible_year_is_a_parse_error_not_an_event(when):
+    data = json.loads((DATA / "gempaterkini.json").read_bytes())
+    data["Infogempa"]["gempa"][3]["DateTime"] = when
+    data["Infogempa"]["gempa"][3]["Tanggal"] = f"{when[8:10]}-{when[5:7]}-{when[:4]}"
+    with pytest.raises(bmkg.FeedParseError, match=r"Infogempa.gempa\[3\].*year \d+ is out of range"):
+        bmkg.reports_from("gempaterkini", json.dumps(data).encode())
+    data["Infogempa"]["gempa"][3]["DateTime"] = "2100-12-31T16:59:59+00:00"  # the last year allowed
+    assert len(bmkg.reports_from("gempaterkini", json.dumps(data).encode())) == 15

@@ -208,6 +208,15 @@ def _cut(name: str, size: int) -> bytes:
     return (DATA / name).read_bytes()[:size]
 
 
+def _dated(when: str) -> bytes:
+    """autogempa with an impossible DateTime and the same day in Tanggal (its fallback)."""
+    data = json.loads((DATA / "autogempa.json").read_bytes())
+    day = data["Infogempa"]["gempa"]
+    day["DateTime"] = when
+    day["Tanggal"] = f"{when[8:10]}-{when[5:7]}-{when[:4]}"
+    return json.dumps(data).encode()
+
+
 def _one_bad_row() -> bytes:
     data = json.loads((DATA / "gempaterkini.json").read_bytes())
     data["Infogempa"]["gempa"][-1]["Magnitude"] = "besar"
@@ -233,6 +242,8 @@ def _one_bad_row() -> bytes:
         ("nowcast.xml", (DATA / "nowcast-rss-id.xml").read_bytes(), "nowcast RSS index"),
         ("lastQL.json", (DATA / "inatews-lastQL-realtime-2022.json").read_bytes(), "FeatureCollection"),
         ("cuaca.json", (DATA / "prakiraan-cuaca-32.73.01.1001.json").read_bytes(), "keys data, lokasi"),
+        ("autogempa.json", _dated("9999-12-31T23:59:00+00:00"), "year 9999 is out of range (1900–2100)"),
+        ("autogempa.json", _dated("0001-01-01T00:00:30+00:00"), "year 1 is out of range"),
         # 14 good rows and a bad one: none of it is written
         ("gempaterkini.json", _one_bad_row(), "Infogempa.gempa[14].Magnitude"),
     ],
@@ -248,6 +259,24 @@ def test_replay_of_a_bad_file_names_it_and_the_reason_and_writes_nothing(
     assert f"error: {path}: " in res.stderr and reason in res.stderr
     assert "Sumber" not in res.stdout
     assert _events(db_session) == before
+
+
+def test_replay_that_fails_unforeseen_names_the_file_and_writes_nothing(app, db_session, monkeypatch):
+    from siaga.hazards import cli, services
+
+    real = services.process_reports
+
+    def broken(reports):
+        real(reports)  # the events are written (flushed) first, then it breaks
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "process_reports", broken)
+    before = _events(db_session)
+    res = _replay(app, DATA / "gempaterkini.json")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "gempaterkini.json: not ingested, nothing written: RuntimeError: disk on fire" in res.stderr
+    assert _events(db_session) == before
+    assert cli is not None
 
 
 def test_replay_refuses_a_missing_file_a_wrong_feed_and_a_nowcast_index(app, db_session, tmp_path):

@@ -104,6 +104,35 @@ def test_the_same_identifier_as_exercise_and_real_is_two_events(db_session, make
     assert same.id == first.id and out == "unchanged"
 
 
+def test_overlong_texts_are_cut_to_their_columns_and_still_match(db_session):
+    """PostgreSQL refuses text longer than its column: one such item would fail its whole body."""
+    long_id = "Indonesia-InaTEWS-" + "x" * 200
+    place = "Laut " + "sangat jauh " * 40
+    ev, out = ingest(quake(region_text=place, potential_text="p" * 400, identifier=long_id))
+    db_session.flush()
+    assert out == "created" and ev.region_text == place[:300] and len(ev.potential_text) == 300
+    assert len(ev.identifier) == 120 and ev.identifier.startswith("Indonesia-InaTEWS-xxx")
+    assert len(ev.title) <= 300
+    again, out = ingest(quake(region_text=place, potential_text="p" * 400, identifier=long_id, magnitude=6.3))
+    assert (
+        again.id == ev.id and out == "updated" and set(again.revisions[-1].changes) == {"magnitude", "title"}
+    )
+    other, out = ingest(quake(identifier=long_id[:-1] + "y", origin_time=T0 + timedelta(hours=3)))
+    assert out == "created" and other.identifier != ev.identifier  # a cut never merges two
+
+    warn, _ = ingest(
+        tsunami(
+            identifier=long_id,
+            areas=(TsunamiArea(province="SUMSEL", district="MUSI BANYUASIN", level="AWAS" * 5),),
+        )
+    )
+    rain, _ = ingest(weather(identifier=long_id, severity="Severe" * 5, headline="h" * 600))
+    db_session.flush()
+    assert len(warn.level) == 10 and warn.identifier == ev.identifier and warn.kind != ev.kind
+    assert len(rain.cap_severity) == 20 and len(rain.headline) == 500
+    assert ingest(weather(identifier=long_id, severity="Severe" * 5, headline="h" * 600))[1] == "unchanged"
+
+
 def test_same_report_again_changes_nothing(db_session):
     ev, _ = ingest(quake())
     again, out = ingest(quake())
@@ -257,6 +286,36 @@ def test_tsunami_warning_levels_and_tes(db_session, make_point, make_shelter):
     names = {i.name: i.level for i in ev.impacts}
     assert names["TES Masjid Agung"] == "SIAGA"
     assert msg is not None and "SIAGA" in msg.body_id and "EVAKUASI" in msg.body_id
+
+
+def test_a_district_level_area_of_responsibility_gets_its_regency_s_tsunami_warning(
+    app, db_session, make_shelter, monkeypatch
+):
+    """The task force covers one kecamatan; BMKG warns whole regencies."""
+    shelter = make_shelter(name="Posko Sekayu", lat=SEKAYU[0], lon=SEKAYU[1])
+    district = ".".join(shelter.region_code.split(".")[:3])
+    assert district.startswith("16.06.")
+    monkeypatch.setitem(app.config, "SIAGA_AOR_REGIONS", district)
+    other, _, none = process_report(
+        tsunami(
+            identifier="tsu-plg", areas=(TsunamiArea(province="SUMSEL", district="PALEMBANG", level="AWAS"),)
+        )
+    )
+    assert other.severity == 0 and none is None  # Kota Palembang is not our kecamatan's regency
+    ev, _, msg = process_report(
+        tsunami(areas=(TsunamiArea(province="SUMSEL", district="MUSI BANYUASIN", level="AWAS"),))
+    )
+    assert ev.severity == 4 and msg is not None and "AWAS" in msg.subject
+    assert {i.name for i in ev.impacts if i.target_type == "shelter"} == {"Posko Sekayu"}
+
+
+def test_overlaps_aor():
+    from siaga.hazards.places import overlaps_aor
+
+    assert overlaps_aor("16.06", ["16.06.01"]) and overlaps_aor("16.06.01", ["16.06"])
+    assert overlaps_aor("16.06", ["16.06"]) and not overlaps_aor("16.06", ["16.71.01", "13.02"])
+    assert not overlaps_aor("16.0", ["16.06"]) and not overlaps_aor(None, ["16.06"])
+    assert not overlaps_aor("16.6", ["16.06.01"])
 
 
 def test_weather_warning_polygon_hits_shelters(db_session, make_shelter):

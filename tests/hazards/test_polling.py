@@ -29,8 +29,9 @@ def test_same_quake_across_feeds_is_one_event(db_session, bmkg):
     bmkg.serve_fixture("/DataMKG/TEWS/gempaterkini.json", "gempaterkini.json")
     result = polling.poll("gempaterkini")
     assert result.reports == 15
-    # the list repeats the Flores Sea quake three times as M7.4 and once as M7.5 (03:20:22):
-    # one event, with its revisions
+    # the list repeats the Flores Sea quake three times as M7.4 and, below them, once as M7.5
+    # (03:20:22, 12 km: BMKG's first solution): one event, with its revisions, that keeps the
+    # newest solution (the list is newest first)
     from datetime import UTC, datetime, timedelta
 
     t = datetime(2021, 12, 14, 3, 20, 23, tzinfo=UTC)
@@ -39,7 +40,9 @@ def test_same_quake_across_feeds_is_one_event(db_session, bmkg):
             HazardEvent.origin_time.between(t - timedelta(minutes=2), t + timedelta(minutes=2))
         )
     ).all()
-    assert len(flores) == 1 and flores[0].magnitude in (7.4, 7.5) and flores[0].revision == 2
+    assert len(flores) == 1 and flores[0].revision == 2
+    assert (flores[0].magnitude, flores[0].depth_km, flores[0].origin_time) == (7.4, 10.0, t)
+    assert [r.changes.get("magnitude") for r in flores[0].revisions] == [None, {"from": 7.5, "to": 7.4}]
     assert db_session.scalar(select(func.count(HazardEvent.id))) == 12  # 15 rows, 12 distinct quakes
     before = db_session.scalar(select(func.count(HazardEvent.id)))
     bmkg.serve("/DataMKG/TEWS/gempaterkini.json", bmkg.files["/DataMKG/TEWS/gempaterkini.json"] + b" ")
