@@ -330,7 +330,8 @@ def tsunami_potential(text: str | None) -> bool | None:
 # ---------------------------------------------------------------- TEWS earthquakes
 
 
-def _tews_quake(g: dict[str, Any], source: str, what: str) -> QuakeReport:
+def _tews_quake(g: dict[str, Any], source: str, what: str, payload: str | None = None) -> QuakeReport:
+    """One TEWS ``gempa`` item; ``payload``: its text as sent (else ``g`` as JSON)."""
     # DateTime (UTC) is the instant; Tanggal + Jam (WIB) only when it is missing or unreadable.
     try:
         when = _iso(g.get("DateTime"), f"{what}.DateTime")
@@ -355,7 +356,13 @@ def _tews_quake(g: dict[str, Any], source: str, what: str) -> QuakeReport:
         felt_text=_text(g.get("Dirasakan"), f"{what}.Dirasakan"),
         potential_text=potential,
         tsunami_potential=tsunami_potential(potential),
+        payload=payload if payload is not None else json.dumps(g, ensure_ascii=False, indent=2),
     )
+
+
+def _as_sent(body: bytes) -> str:
+    """A whole message as text for the event page (BMKG's bytes are UTF-8)."""
+    return body.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").strip()
 
 
 def parse_tews_json(body: bytes, source: str = "autogempa") -> list[QuakeReport]:
@@ -377,7 +384,7 @@ def parse_tews_xml(body: bytes, source: str = "autogempa") -> list[QuakeReport]:
         coords = g.findtext("point/coordinates")
         if coords:
             d["Coordinates"] = coords
-        out.append(_tews_quake(d, source, f"gempa[{i}]"))
+        out.append(_tews_quake(d, source, f"gempa[{i}]", ET.tostring(g, encoding="unicode").strip()))
     if not out:
         raise FeedParseError("no <gempa> in <Infogempa>")
     return out
@@ -439,6 +446,7 @@ def parse_inatews(body: bytes, source: str = "inatews") -> list[Report]:
                 is_exercise=is_exercise,
                 is_ended=message_type == "PD-4",
                 headline=headline,
+                payload=_as_sent(body),
             )
         ]
     return [
@@ -455,6 +463,7 @@ def parse_inatews(body: bytes, source: str = "inatews") -> list[Report]:
             potential_text=potential,
             tsunami_potential=tsunami_potential(potential),
             is_exercise=is_exercise,
+            payload=_as_sent(body),
         )
     ]
 
@@ -547,6 +556,7 @@ def parse_cap(body: bytes, source: str = "nowcast") -> list[WeatherReport]:
             areas=tuple(areas.values()),
             is_exercise=status.lower() != "actual",
             is_cancel=_t(root, "msgType") == "Cancel",
+            payload=_as_sent(body),
         )
     ]
 

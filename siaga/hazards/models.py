@@ -104,6 +104,8 @@ class HazardRevision(db.Model):  # type: ignore[name-defined]
     #: The report as read from the feed (every field the parser took from BMKG's payload),
     #: shown on the event page for after-action review.
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The item as BMKG sent it (JSON object, XML element or whole message), for the same review.
+    payload: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[HazardEvent] = relationship(back_populates="revisions")
 

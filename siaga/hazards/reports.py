@@ -26,6 +26,9 @@ class QuakeReport:
     #: From ``potential_text`` by the README's keywords: True "potensi tsunami", False
     #: "tidak berpotensi", None when the text says nothing about a tsunami (felt info, absent).
     tsunami_potential: bool | None = None
+    #: The item exactly as BMKG sent it (a JSON object, an XML element or the whole message),
+    #: shown on the event page; not part of a report's identity (equality, fingerprint).
+    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class TsunamiReport:
     is_exercise: bool = False
     is_ended: bool = False
     headline: str | None = None
+    #: The item exactly as BMKG sent it (a JSON object, an XML element or the whole message),
+    #: shown on the event page; not part of a report's identity (equality, fingerprint).
+    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,9 @@ class WeatherReport:
     areas: tuple[WeatherArea, ...] = field(default_factory=tuple)
     is_exercise: bool = False
     is_cancel: bool = False
+    #: The item exactly as BMKG sent it (a JSON object, an XML element or the whole message),
+    #: shown on the event page; not part of a report's identity (equality, fingerprint).
+    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 Report = QuakeReport | TsunamiReport | WeatherReport

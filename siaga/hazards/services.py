@@ -48,12 +48,16 @@ def _hash(report: Report, data: dict[str, Any] | None = None) -> str:
     ``asdict`` when the caller has it."""
     fields = dict(data) if data is not None else asdict(report)
     fields.pop("source", None)
+    fields.pop("payload", None)
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def report_json(report: Report, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The report's fields as JSON-ready values (times in ISO 8601, UTC), for the revision."""
-    return json.loads(json.dumps(data if data is not None else asdict(report), default=_plain))
+    """The report's fields as JSON-ready values (times in ISO 8601, UTC), for the revision
+    (without the payload as sent, stored beside it)."""
+    fields = dict(data) if data is not None else asdict(report)
+    fields.pop("payload", None)
+    return json.loads(json.dumps(fields, default=_plain))
 
 
 #: A quake felt in the area of responsibility whose report says "berpotensi tsunami" is at
@@ -323,6 +327,7 @@ def ingest(
                 report_hash=digest,
                 changes=changes,
                 report=report_json(report, data),
+                payload=report.payload,
             )
         )
         batch.add(ev, digest)
@@ -348,6 +353,7 @@ def ingest(
             report_hash=digest,
             changes={"created": True},
             report=report_json(report, data),
+            payload=report.payload,
         )
     )
     db.session.add(ev)

@@ -958,3 +958,29 @@ def test_an_impossible_year_is_a_parse_error_not_an_event(when):
         bmkg.reports_from("gempaterkini", json.dumps(data).encode())
     data["Infogempa"]["gempa"][3]["DateTime"] = "2100-12-31T16:59:59+00:00"  # the last year allowed
     assert len(bmkg.reports_from("gempaterkini", json.dumps(data).encode())) == 15
+
+
+@pytest.mark.parametrize("name", TEWS_JSON)
+def test_each_tews_json_item_keeps_its_payload_as_sent(name):
+    body = (DATA / name).read_bytes()
+    items = json.loads(body)["Infogempa"]["gempa"]
+    items = items if isinstance(items, list) else [items]
+    reports = bmkg.reports_from("gempaterkini", body)
+    assert [json.loads(r.payload) for r in reports] == items
+
+
+@pytest.mark.parametrize("name", TEWS_XML)
+def test_each_tews_xml_item_keeps_its_element_as_sent(name):
+    reports = bmkg.reports_from("autogempa", (DATA / name).read_bytes())
+    for r in reports:
+        element = ET.fromstring(r.payload)
+        assert element.tag == "gempa" and element.findtext("Magnitude").strip() == f"{r.magnitude:g}"
+
+
+@pytest.mark.parametrize(("name", "feed"), [(n, "inatews") for n in INATEWS] + [(n, "cap") for n in CAP])
+def test_inatews_and_cap_reports_keep_the_whole_message(name, feed):
+    body = (DATA / name).read_bytes()
+    (report,) = bmkg.reports_from(feed, body)
+    assert report.payload == body.decode("utf-8-sig").strip()
+    # not part of the report's identity: the same report without it is equal
+    assert report == dataclasses.replace(report, payload=None)

@@ -4,12 +4,13 @@ and the BMKG credit ("Sumber: BMKG") wherever BMKG data is shown."""
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from siaga.db import utcnow
 from siaga.extensions import db
@@ -226,6 +227,24 @@ def test_revision_history_shows_changed_times_in_local_time(client, users):
     assert "Dibuat" in history and "autogempa, gempaterkini" in history
 
 
+def test_event_page_shows_each_revision_s_payload_as_bmkg_sent_it(client, users, bmkg):
+    from siaga.hazards import polling
+    from tests.fakes.bmkg import DATA
+
+    bmkg.serve_fixture("/DataMKG/TEWS/autogempa.xml", "autogempa.xml")
+    bmkg.serve_fixture("/inatews/datagempa.json", "inatews-datagempa-TEST-tsunami-pd1-2021.json")
+    polling.poll("inatews")
+    (warning,) = db.session.scalars(select(HazardEvent).where(HazardEvent.kind == "tsunami")).all()
+    raw = json.loads((DATA / "inatews-datagempa-TEST-tsunami-pd1-2021.json").read_bytes())
+    login(client, users["partner"].email)
+    page = client.get(f"/hazards/{warning.id}").get_data(as_text=True)
+    shown = _between(page, 'class="source-payload"', "</details>")
+    assert "Payload BMKG seperti diterima (inatews)" in shown and "Sumber: BMKG" in shown
+    body = html.unescape(_between(shown, "<pre>", "</pre>"))
+    assert json.loads(body.removeprefix("<pre>")) == raw
+
+
+# ---------------------------------------------------------------- feed health
 # ---------------------------------------------------------------- feed health
 
 
