@@ -32,14 +32,20 @@ def env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
+    """SIAGA_<name> as a whole number within [lo, hi] when given, else ``default``."""
     raw = env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"SIAGA_{name} must be a whole number, got {raw!r}") from exc
+    if lo is not None and value < lo:
+        raise ConfigError(f"SIAGA_{name} must be at least {lo}, got {raw!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"SIAGA_{name} must be at most {hi}, got {raw!r}")
+    return value
 
 
 def env_float(name: str, default: float, lo: float | None = None, hi: float | None = None) -> float:
@@ -143,12 +149,12 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SIAGA_BMKG_TEWS_URL": env("BMKG_TEWS_URL", "https://data.bmkg.go.id/DataMKG/TEWS/"),
         "SIAGA_INATEWS_URL": env("INATEWS_URL", "https://bmkg-content-inatews.storage.googleapis.com/"),
         "SIAGA_NOWCAST_URL": env("NOWCAST_URL", "https://www.bmkg.go.id/alerts/nowcast/id"),
-        "SIAGA_POLL_AUTOGEMPA_SECONDS": env_int("POLL_AUTOGEMPA_SECONDS", 60),
-        "SIAGA_POLL_INATEWS_SECONDS": env_int("POLL_INATEWS_SECONDS", 60),
-        "SIAGA_POLL_LISTS_SECONDS": env_int("POLL_LISTS_SECONDS", 300),
-        "SIAGA_POLL_NOWCAST_SECONDS": env_int("POLL_NOWCAST_SECONDS", 300),
-        "SIAGA_FEED_FAILURES_NOTICE": env_int("FEED_FAILURES_NOTICE", 5),
-        "SIAGA_FEED_SILENT_MINUTES": env_int("FEED_SILENT_MINUTES", 30),
+        "SIAGA_POLL_AUTOGEMPA_SECONDS": env_int("POLL_AUTOGEMPA_SECONDS", 60, lo=1, hi=86400),
+        "SIAGA_POLL_INATEWS_SECONDS": env_int("POLL_INATEWS_SECONDS", 60, lo=1, hi=86400),
+        "SIAGA_POLL_LISTS_SECONDS": env_int("POLL_LISTS_SECONDS", 300, lo=1, hi=86400),
+        "SIAGA_POLL_NOWCAST_SECONDS": env_int("POLL_NOWCAST_SECONDS", 300, lo=1, hi=86400),
+        "SIAGA_FEED_FAILURES_NOTICE": env_int("FEED_FAILURES_NOTICE", 5, lo=1),
+        "SIAGA_FEED_SILENT_MINUTES": env_int("FEED_SILENT_MINUTES", 30, lo=1),
         "SIAGA_POLL_FEEDS": env_bool("POLL_FEEDS", True),
         "SIAGA_AID_TRANSPARENCY": env_bool("AID_TRANSPARENCY", True),
         "SIAGA_AOR_REGIONS": env("AOR_REGIONS", "16.06,16.71,13.02"),

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 #: ``(connect, read)`` seconds applied when a call gives no timeout.
@@ -41,6 +42,30 @@ RETRY_STATUSES: frozenset[int] = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 
 TimeoutValue = float | tuple[float, float] | tuple[float, None] | None
+
+#: The longest a server's ``Retry-After`` makes a re-try wait, in seconds: a worker's time
+#: limit is shorter than what an overloaded server may ask (BMKG answers 503 with minutes).
+RETRY_AFTER_MAX = 5.0
+
+
+class BackoffRetry(Retry):
+    """urllib3's Retry with a backoff before the *first* re-try too (urllib3 2 re-tries at
+    once the first time: with one re-try that is no backoff at all), and ``Retry-After``
+    obeyed up to :data:`RETRY_AFTER_MAX` seconds."""
+
+    def get_backoff_time(self) -> float:
+        errors = 0
+        for attempt in reversed(self.history):
+            if attempt.redirect_location is not None:
+                break
+            errors += 1
+        if errors == 0:
+            return 0.0
+        return float(max(0.0, min(self.backoff_max, self.backoff_factor * 2 ** (errors - 1))))
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        after = super().get_retry_after(response)
+        return None if after is None else min(after, RETRY_AFTER_MAX)
 
 
 class TimeoutHTTPAdapter(HTTPAdapter):
@@ -79,7 +104,7 @@ def make_retry(retries: int, backoff_factor: float) -> Retry:
     """
     if retries <= 0:
         return Retry(total=0, read=False, redirect=False, raise_on_status=False)
-    return Retry(
+    return BackoffRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -108,8 +133,9 @@ def make_session(
     :param timeout: ``(connect, read)`` seconds used whenever a call passes no timeout.
     :param retries: urllib3 re-tries for connect errors and 502/503/504 (idempotent
         methods only for the latter); ``0`` disables them.
-    :param backoff_factor: urllib3 sleeps ``backoff_factor * 2 ** (n - 1)`` seconds
-        between tries (capped by urllib3), honouring ``Retry-After``.
+    :param backoff_factor: sleep ``backoff_factor * 2 ** (n - 1)`` seconds before the n-th
+        re-try (capped by urllib3's ``backoff_max``), or the server's ``Retry-After`` up to
+        :data:`RETRY_AFTER_MAX` seconds.
     :param user_agent: explicit User-Agent; wins over ``browser_like``.
     :param browser_like: use :data:`BROWSER_USER_AGENT` instead of the default.
     :param headers: extra default headers for every request.

@@ -9,19 +9,28 @@ that went silent, so a stalled poller is noticed too.
 
 Bounded time and load (BMKG allows 60 requests a minute, and the poll task has a 50 s soft
 limit): a feed index is fetched with ``FEED_TIMEOUT`` and ``FEED_RETRIES`` (at most
-2 × (5 + 10) s + 1 s backoff = 31 s against a server that never answers); the CAP files of
-weather warnings are fetched once each (``CAP_TIMEOUT``, no retry), at most
-``CAP_FILES_PER_POLL`` per poll and only while the poll is younger than ``CAP_BUDGET_SECONDS``:
-worst case 31 + 8 + 8 = 47 s. What a poll could not fetch is fetched by the next one: the
-index body and its validators are only remembered once everything it lists was ingested.
+2 × (5 + 10) s + 1 s backoff = 31 s against a server that never answers; a ``Retry-After``
+is obeyed up to 5 s, :data:`siaga.core.http.RETRY_AFTER_MAX`); the CAP files of weather
+warnings are fetched once each (``CAP_TIMEOUT``, no retry), at most ``CAP_FILES_PER_POLL`` per
+poll and only while the poll is younger than ``CAP_BUDGET_SECONDS``: worst case 31 + 8 + 8 =
+47 s (an index that took longer leaves its CAP files to the next poll). What a poll could
+not fetch is fetched by the next one: the index body and its validators are only remembered
+once everything it lists was ingested.
 :func:`requests_per_minute` is the worst case of the configured schedule (every try of every
 request), checked against :data:`BMKG_LIMIT_PER_MINUTE` when beat's schedule is built.
+
+Weather warnings: the index answering is not enough. A nowcast poll that tried CAP files and
+got none of them (BMKG's firewall answering 403 to each, say) is a failed poll, counted like
+any other; one that got some is a success whose last error names the files that failed. A
+CAP file answering 404 while other warnings of the same index are already in is the index
+linking a file the server does not have (seen in the demo server): reported, not counted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -101,7 +110,7 @@ def feed_url(feed: Feed) -> str:
 
 #: BMKG's published limit: 60 requests a minute per client.
 BMKG_LIMIT_PER_MINUTE = 60
-#: ``(connect, read)`` seconds and re-tries for a feed index (urllib3 backs off 1 s between tries).
+#: ``(connect, read)`` seconds and re-tries for a feed index (1 s backoff before the re-try).
 FEED_TIMEOUT: tuple[float, float] = (5.0, 10.0)
 FEED_RETRIES = 1
 #: A CAP file: one try (a failed file is fetched again by the next poll).
@@ -134,9 +143,21 @@ def requests_per_minute(config: Any) -> float:
     for feed in FEEDS.values():
         if not is_bmkg(str(config[feed.base_setting])):
             continue
+        interval = _interval(config, feed)
+        if interval <= 0:  # set in app.config directly (the environment is bounded): no limit at all
+            return math.inf
         per_poll = (FEED_RETRIES + 1) + (CAP_FILES_PER_POLL if feed.name == "nowcast" else 0)
-        total += per_poll * 60 / config[feed.interval_setting]
+        total += per_poll * 60 / interval
     return total
+
+
+def _interval(config: Any, feed: Feed) -> float:
+    """The feed's polling interval in seconds; 0 for one that is not a positive number."""
+    try:
+        value = float(config[feed.interval_setting])
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
 
 
 def _state(feed: Feed) -> FeedState:
@@ -166,11 +187,47 @@ class PollResult:
 
 @dataclass
 class Fetched:
-    """A feed body's reports; ``pending``/``problems``: CAP files not ingested this time."""
+    """A feed body's reports; ``pending``/``problems``: CAP files not ingested this time.
+
+    Nowcast only: ``attempted`` CAP files were downloaded this poll, ``problems`` holds one line
+    per file that failed (``missing`` of them answered 404), ``known`` of the index's warnings
+    were already in before this poll.
+    """
 
     reports: list[Report]
     pending: int = 0
     problems: list[str] = field(default_factory=list)
+    attempted: int = 0
+    missing: int = 0
+    known: int = 0
+
+    @property
+    def cap_failed(self) -> bool:
+        """Whether the poll failed on its CAP files: it tried some and got none, unless all of
+        them are 404s of an index whose other warnings are in (see the module docstring)."""
+        if not self.attempted or len(self.problems) < self.attempted:
+            return False
+        return not (self.known and self.missing == self.attempted)
+
+    def cap_summary(self) -> str | None:
+        """What the CAP files of this poll left undone, for ``last_error``; None when nothing."""
+        deferred = self.pending - len(self.problems)
+        if self.problems:
+            text = f"{len(self.problems)} of {self.attempted} CAP files failed"
+            if deferred:
+                text += f" ({deferred} more left for the next poll)"
+            return f"{text}: " + "; ".join(self.problems)
+        if deferred:
+            return f"{deferred} CAP file(s) not fetched yet (left for the next poll)"
+        return None
+
+
+def _why(exc: BaseException) -> tuple[int | None, str]:
+    """A failed CAP file's HTTP status, if it got one, and a short reason (``403 Forbidden``)."""
+    response = getattr(exc, "response", None)
+    if isinstance(exc, requests.HTTPError) and response is not None:
+        return response.status_code, f"{response.status_code} {response.reason or ''}".strip()
+    return None, f"{type(exc).__name__}: {exc}"[:160]
 
 
 def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetched:
@@ -185,13 +242,16 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
     known = set(
         db.session.scalars(select(HazardEvent.identifier).where(HazardEvent.kind == HazardKind.WEATHER))
     )
-    wanted = [link for link in bmkg.nowcast_links(body, feed_url(feed)) if link.identifier not in known]
+    links = list(bmkg.nowcast_links(body, feed_url(feed)))
+    wanted = [link for link in links if link.identifier not in known]
+    out.known = len(links) - len(wanted)
     with _cap_session() as session:
         for n, link in enumerate(wanted):
             if n >= CAP_FILES_PER_POLL or time.monotonic() - started > CAP_BUDGET_SECONDS:
                 out.pending += len(wanted) - n
                 break
             # One missing or broken CAP file must not hide the other warnings.
+            out.attempted += 1
             try:
                 resp = session.get(link.url)
                 resp.raise_for_status()
@@ -199,7 +259,10 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
             except (requests.RequestException, bmkg.FeedParseError) as exc:
                 log.warning("nowcast: skipped %s (%s)", link.url, exc)
                 out.pending += 1
-                out.problems.append(f"{link.url}: {type(exc).__name__}: {exc}")
+                status, reason = _why(exc)
+                out.missing += int(status == 404)
+                name = urlsplit(link.url).path.rsplit("/", 1)[-1] or link.url
+                out.problems.append(f"{name}: {reason}")
     return out
 
 
@@ -231,6 +294,12 @@ def poll(name: str) -> PollResult:
     except Exception as exc:  # a payload no parser rule foresaw: a failed poll, not a dead task
         log.exception("feed %s: unexpected error reading the payload", name)
         return _failed(state, feed, exc)
+    summary = fetched.cap_summary()
+    if fetched.cap_failed:
+        # The index answered but not one warning it lists could be had (e.g. every CAP file
+        # blocked): a failed poll. Nothing was fetched, so nothing to ingest; the index is
+        # downloaded again next time and its files tried again.
+        return _failed(state, feed, summary or "CAP files failed", pending=fetched.pending)
     done = ingest_reports(fetched.reports)
     result = PollResult(
         name,
@@ -248,10 +317,9 @@ def poll(name: str) -> PollResult:
     if fetched.pending:
         # The index answered, but some warnings it lists are not in yet: keep neither its hash
         # nor its validators, so the next poll downloads it again and fetches what is missing.
+        # A success, but what failed shows in feed health (it does not count toward a notice).
         state.last_error_at = utcnow()
-        state.last_error = (f"{fetched.pending} CAP file(s) not fetched yet; " + "; ".join(fetched.problems))[
-            :500
-        ]
+        state.last_error = (summary or f"{fetched.pending} CAP file(s) not fetched yet")[:500]
         result.error = state.last_error
     else:
         # Only now: a body that failed to parse or ingest is downloaded again next time.
@@ -267,14 +335,15 @@ def _ok(state: FeedState) -> None:
     state.notice_sent_at = None
 
 
-def _failed(state: FeedState, feed: Feed, exc: BaseException) -> PollResult:
+def _failed(state: FeedState, feed: Feed, exc: BaseException | str, pending: int = 0) -> PollResult:
+    """Count a failed poll (``exc``: what went wrong, or its description) and notice when down."""
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
     state.last_error_at = utcnow()
-    state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    state.last_error = (exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:500]
     log.warning("feed %s failed (%s times): %s", feed.name, state.consecutive_failures, state.last_error)
     message_ids = _notice_if_down(state, feed)
     db.session.flush()
-    return PollResult(feed.name, "error", error=state.last_error, message_ids=message_ids)
+    return PollResult(feed.name, "error", error=state.last_error, message_ids=message_ids, pending=pending)
 
 
 def record_failure(name: str, exc: BaseException) -> PollResult:
@@ -364,6 +433,12 @@ def beat_entries(app: Any) -> dict[str, Any]:
 
     Refuses a schedule whose worst case (:func:`requests_per_minute`) exceeds BMKG's limit.
     """
+    for feed in FEEDS.values():
+        if _interval(app.config, feed) <= 0:
+            raise ValueError(
+                f"{feed.interval_setting} must be a positive number of seconds, "
+                f"got {app.config[feed.interval_setting]!r}"
+            )
     worst = requests_per_minute(app.config)
     if worst > BMKG_LIMIT_PER_MINUTE:
         raise ValueError(

@@ -937,3 +937,31 @@ def test_gateway_redirect_is_permanent_and_not_followed(scripted: tuple[str, typ
     assert "check the URL" in (result.error or "")
     assert [s["path"] for s in handler.seen] == ["/send"]
     assert_no_secrets(result, "wa-REDIRECT-token")
+
+
+def _after_one_503(retry: Any, headers: dict[str, str] | None = None) -> Any:
+    from urllib3.response import HTTPResponse
+
+    response = HTTPResponse(status=503, headers=headers or {})
+    return retry.increment(method="GET", url="/feed", response=response), response
+
+
+def test_the_first_retry_backs_off_too() -> None:
+    """urllib3 2 re-tries at once the first time; with one re-try that is no backoff at all."""
+    retry = siaga_http.make_retry(2, backoff_factor=1.0)
+    assert retry.get_backoff_time() == 0.0  # nothing failed yet
+    once, _ = _after_one_503(retry)
+    assert once.get_backoff_time() == 1.0
+    from urllib3.exceptions import ProtocolError
+
+    twice = once.increment(method="GET", url="/feed", error=ProtocolError("connection reset"))
+    assert twice.get_backoff_time() == 2.0
+
+
+@pytest.mark.parametrize(("header", "wait"), [("120", 5.0), ("2", 2.0), (None, None)])
+def test_retry_after_is_obeyed_up_to_a_cap(header: str | None, wait: float | None) -> None:
+    retry, response = _after_one_503(
+        siaga_http.make_retry(1, 1.0), {"Retry-After": header} if header else None
+    )
+    assert retry.get_retry_after(response) == wait
+    assert wait is None or wait <= siaga_http.RETRY_AFTER_MAX
