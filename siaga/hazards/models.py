@@ -142,6 +142,8 @@ class FeedState(db.Model):  # type: ignore[name-defined]
     url: Mapped[str] = mapped_column(String(500))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    #: The first poll: a feed that never answered counts as silent from then.
+    first_checked_at: Mapped[datetime | None]
     last_checked_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     last_error_at: Mapped[datetime | None]

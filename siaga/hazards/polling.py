@@ -163,7 +163,9 @@ def _interval(config: Any, feed: Feed) -> float:
 def _state(feed: Feed) -> FeedState:
     state = db.session.get(FeedState, feed.name)
     if state is None:
-        state = FeedState(name=feed.name, url=feed_url(feed), consecutive_failures=0)
+        state = FeedState(
+            name=feed.name, url=feed_url(feed), consecutive_failures=0, first_checked_at=utcnow()
+        )
         db.session.add(state)
         db.session.flush()
     state.url = feed_url(feed)
@@ -285,7 +287,7 @@ def poll(name: str) -> PollResult:
         body = got.body or b""
         digest = hashlib.sha256(body).hexdigest()
         if digest == state.last_body_hash:
-            state.etag, state.last_modified = got.etag, got.last_modified
+            state.etag, state.last_modified = _validators(got)
             _ok(state)
             return PollResult(name, "unchanged")
         fetched = fetch_reports(feed, body, started)
@@ -324,9 +326,20 @@ def poll(name: str) -> PollResult:
     else:
         # Only now: a body that failed to parse or ingest is downloaded again next time.
         state.last_body_hash = digest
-        state.etag, state.last_modified = got.etag, got.last_modified
+        state.etag, state.last_modified = _validators(got)
     db.session.flush()
     return result
+
+
+def _validators(got: Any) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified to send back next time; one longer than its column is
+    dropped (no conditional GET for that feed) rather than failing the poll on PostgreSQL."""
+    columns = FeedState.__table__.c
+    etag = got.etag if got.etag and len(got.etag) <= columns.etag.type.length else None
+    modified = got.last_modified
+    if modified and len(modified) > columns.last_modified.type.length:
+        modified = None
+    return etag, modified
 
 
 def _ok(state: FeedState) -> None:
@@ -363,6 +376,7 @@ def _notice_if_down(state: FeedState, feed: Feed) -> tuple[int, ...]:
     message_ids: tuple[int, ...] = ()
     if is_down(state) and state.notice_sent_at is None:
         silent = (state.consecutive_failures or 0) < current_app.config["SIAGA_FEED_FAILURES_NOTICE"]
+        quiet_since = state.last_success_at or state.first_checked_at  # see is_down
         msg = messaging.create_message(
             kind="feed_down",
             facts={
@@ -376,7 +390,7 @@ def _notice_if_down(state: FeedState, feed: Feed) -> tuple[int, ...]:
             requires_ack=False,
             source={"feed": feed.name},
             # one per outage: a silent one is known by its last success, a failing one by its error
-            dedupe_key=f"feed_silent:{feed.name}:{state.last_success_at:%Y%m%d%H%M%S}"
+            dedupe_key=f"feed_silent:{feed.name}:{quiet_since:%Y%m%d%H%M%S}"
             if silent
             else f"feed_down:{feed.name}:{state.last_error_at:%Y%m%d%H%M%S}",
         )
@@ -404,7 +418,7 @@ def is_down(state: FeedState) -> bool:
     if (state.consecutive_failures or 0) >= cfg["SIAGA_FEED_FAILURES_NOTICE"]:
         return True
     silent = timedelta(minutes=cfg["SIAGA_FEED_SILENT_MINUTES"])
-    last = state.last_success_at
+    last = state.last_success_at or state.first_checked_at  # never answered: silent since the first try
     return last is not None and utcnow() - last > silent
 
 

@@ -196,6 +196,32 @@ def test_a_silent_feed_notices_coordinators_once(db_session, bmkg, users, app):
     assert db_session.scalar(select(func.count(Message.id)).where(Message.kind == "feed_down")) == 2
 
 
+def test_a_feed_that_never_answered_is_silent_from_its_first_poll(db_session, bmkg, app, users):
+    """Fewer failures than the notice needs (lists polled every 5 min), but no success ever."""
+    bmkg.errors[AUTOGEMPA] = 503
+    assert polling.poll("autogempa").status == "error"
+    state = db_session.get(FeedState, "autogempa")
+    assert state.first_checked_at is not None and state.last_success_at is None
+    assert state.consecutive_failures < app.config["SIAGA_FEED_FAILURES_NOTICE"]
+    assert polling.check_feeds() == ()  # just started
+    state.first_checked_at = utcnow() - timedelta(minutes=app.config["SIAGA_FEED_SILENT_MINUTES"] + 1)
+    assert polling.check_feeds()
+    assert db_session.scalar(select(func.count(Message.id)).where(Message.kind == "feed_down")) == 1
+    assert not {f["feed"]: f for f in polling.health()}["autogempa"]["ok"]
+
+
+def test_an_overlong_validator_is_not_kept_and_the_poll_succeeds(db_session, bmkg):
+    """PostgreSQL would refuse it (and the whole poll with it)."""
+    bmkg.serve_fixture(AUTOGEMPA, "autogempa.json")
+    bmkg.last_modified[AUTOGEMPA] = "Sun, 06 Dec 2026 04:00:00 GMT" + " " * 100 + "x"
+    assert polling.poll("autogempa").status == "new"
+    db_session.flush()
+    state = db_session.get(FeedState, "autogempa")
+    assert state.last_modified is None and state.last_body_hash  # the body hash spares a re-parse
+    assert polling.poll("autogempa").status == "unchanged"
+    assert "If-Modified-Since" not in bmkg.requests[-1][1]
+
+
 def test_beat_checks_feeds_every_minute_and_the_schedule_stays_under_bmkgs_limit(app, monkeypatch):
     schedule = app.extensions["celery"].conf.beat_schedule
     for setting in ("SIAGA_BMKG_TEWS_URL", "SIAGA_INATEWS_URL", "SIAGA_NOWCAST_URL"):
