@@ -237,31 +237,47 @@ def _weather_values(r: WeatherReport) -> dict[str, Any]:
     }
 
 
+#: A quake report's solution: the fields BMKG revises as its analysis improves.
+SOLUTION_FIELDS = ("origin_time", "lat", "lon", "depth_km", "magnitude")
+Solution = tuple[Any, ...]
+
+
+def solution_of(report: dict[str, Any] | None) -> Solution | None:
+    """The solution in a report's JSON (:func:`report_json`); None for other hazards."""
+    if not report or report.get("magnitude") is None or "depth_km" not in report:
+        return None
+    return tuple(report.get(k) for k in SOLUTION_FIELDS)
+
+
 @dataclass
 class IngestBatch:
     """What the reports of one feed body share: the stored quakes they can match
-    (:func:`known_quakes`) and the report hashes each of those events has seen, read in one
-    query each, so that merging a report needs no round trip of its own."""
+    (:func:`known_quakes`) and the report hashes and quake solutions each of those events has
+    seen, read in one query, so that merging a report needs no round trip of its own."""
 
     known: list[HazardEvent] | None
     hashes: dict[int, set[str]]  # id(event) → report hashes of its revisions
+    solutions: dict[int, set[Solution]] = field(default_factory=dict)  # id(event) → solutions seen
 
     @classmethod
     def of(cls, reports: list[Report]) -> IngestBatch:
         known = known_quakes(reports)
         hashes: dict[int, set[str]] = {}
+        solutions: dict[int, set[Solution]] = {}
         if known:
             by_id = {ev.id: ev for ev in known}
             for ev in known:
-                hashes[id(ev)] = set()
+                hashes[id(ev)], solutions[id(ev)] = set(), set()
             rows = db.session.execute(
-                select(HazardRevision.event_id, HazardRevision.report_hash).where(
+                select(HazardRevision.event_id, HazardRevision.report_hash, HazardRevision.report).where(
                     HazardRevision.event_id.in_(sorted(by_id))
                 )
             )
-            for event_id, digest in rows:
+            for event_id, digest, report in rows:
                 hashes[id(by_id[event_id])].add(digest)
-        return cls(known, hashes)
+                if (solution := solution_of(report)) is not None:
+                    solutions[id(by_id[event_id])].add(solution)
+        return cls(known, hashes, solutions)
 
     def seen(self, ev: HazardEvent, digest: str) -> bool:
         if id(ev) in self.hashes:
@@ -269,9 +285,30 @@ class IngestBatch:
         # an event this batch did not read ahead (a tsunami or weather warning, a lone report): ask
         return ev.id is not None and _revision_seen(ev.id, digest)
 
-    def add(self, ev: HazardEvent, digest: str) -> None:
+    def superseded(self, ev: HazardEvent, solution: Solution | None) -> bool:
+        """Whether ``solution`` is one the event held before and moved on from: a feed that
+        lags behind BMKG's revision (gempadirasakan still listing the first M7.5 after
+        autogempa gave M7.4) must not move the event back."""
+        if solution is None or solution == solution_of(report_json_of_event(ev)):
+            return False
+        if id(ev) in self.solutions:
+            return solution in self.solutions[id(ev)]
+        if ev.id is None:
+            return False
+        with db.session.no_autoflush:
+            stored = db.session.scalars(select(HazardRevision.report).where(HazardRevision.event_id == ev.id))
+            return any(solution_of(r) == solution for r in stored)
+
+    def add(self, ev: HazardEvent, digest: str, solution: Solution | None = None) -> None:
         if id(ev) in self.hashes:
             self.hashes[id(ev)].add(digest)
+        if solution is not None and id(ev) in self.solutions:
+            self.solutions[id(ev)].add(solution)
+
+
+def report_json_of_event(ev: HazardEvent) -> dict[str, Any]:
+    """The event's current solution fields, as :func:`report_json` writes them."""
+    return json.loads(json.dumps({k: getattr(ev, k) for k in SOLUTION_FIELDS}, default=_plain))
 
 
 def _revision_seen(event_id: int, digest: str) -> bool:
@@ -313,9 +350,15 @@ def ingest(
             _weather_values(report),
         )
     values = _fit(values)
+    stored_report = report_json(report, data)
+    solution = solution_of(stored_report) if kind == HazardKind.EARTHQUAKE else None
     if ev is not None:
         if batch.seen(ev, digest):
             return ev, "unchanged"
+        if batch.superseded(ev, solution):
+            # An older solution from a lagging feed: keep its other news (felt reports, its
+            # source), not its figures.
+            values = {k: v for k, v in values.items() if k not in (*SOLUTION_FIELDS, "region_text", "title")}
         changes = _apply(ev, values)
         if report.source not in (ev.sources or []):
             ev.sources = [*(ev.sources or []), report.source]
@@ -326,11 +369,11 @@ def ingest(
                 source=report.source,
                 report_hash=digest,
                 changes=changes,
-                report=report_json(report, data),
+                report=stored_report,
                 payload=report.payload,
             )
         )
-        batch.add(ev, digest)
+        batch.add(ev, digest, solution)
         if changes:
             ev.revision += 1
         if flush:
@@ -352,7 +395,7 @@ def ingest(
             source=report.source,
             report_hash=digest,
             changes={"created": True},
-            report=report_json(report, data),
+            report=stored_report,
             payload=report.payload,
         )
     )
@@ -360,6 +403,7 @@ def ingest(
     if batch.known is not None and kind == HazardKind.EARTHQUAKE:
         batch.known.append(ev)
         batch.hashes[id(ev)] = {digest}
+        batch.solutions[id(ev)] = {solution} if solution is not None else set()
     if flush:
         db.session.flush()
     return ev, "created"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from siaga.hazards.intensity import allen_2012_mmi, intensity_at, points_inside, roman
 from siaga.hazards.models import EventImpact, HazardEvent, HazardRevision
 from siaga.hazards.reports import TsunamiArea
-from siaga.hazards.services import ingest, process_report
+from siaga.hazards.services import ingest, process_report, process_reports
 from siaga.messaging.models import Delivery, Message
 from tests.hazards.reports import SEKAYU, T0, quake, tsunami, weather
 
@@ -131,6 +131,33 @@ def test_overlong_texts_are_cut_to_their_columns_and_still_match(db_session):
     assert len(warn.level) == 10 and warn.identifier == ev.identifier and warn.kind != ev.kind
     assert len(rain.cap_severity) == 20 and len(rain.headline) == 500
     assert ingest(weather(identifier=long_id, severity="Severe" * 5, headline="h" * 600))[1] == "unchanged"
+
+
+@pytest.mark.parametrize("one_body", [False, True])
+def test_a_lagging_feed_s_older_solution_does_not_move_the_event_back(db_session, one_body):
+    """BMKG revises M7.5 to M7.4; gempadirasakan, behind, still lists M7.5 with its felt report."""
+    first = quake(magnitude=7.5, depth_km=12.0, origin_time=T0 - timedelta(seconds=1))
+    revised = quake(source="gempaterkini", magnitude=7.4)
+    stale = quake(
+        source="gempadirasakan",
+        magnitude=7.5,
+        depth_km=12.0,
+        origin_time=T0 - timedelta(seconds=1),
+        region_text="112 km BaratLaut",
+        felt_text="IV Sekayu",
+    )
+    if one_body:
+        process_reports([first, revised, stale])
+    else:
+        for r in (first, revised, stale):
+            ingest(r)
+    (ev,) = db_session.scalars(select(HazardEvent)).all()
+    assert (ev.magnitude, ev.depth_km, ev.origin_time) == (7.4, 10.0, T0)
+    assert ev.region_text == quake().region_text and ev.title.startswith("M7.4")
+    assert ev.felt_text == "IV Sekayu" and ev.sources == ["autogempa", "gempaterkini", "gempadirasakan"]
+    # a genuinely new solution still applies
+    ingest(quake(source="inatews", magnitude=7.3))
+    assert ev.magnitude == 7.3
 
 
 def test_same_report_again_changes_nothing(db_session):
