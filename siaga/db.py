@@ -170,12 +170,17 @@ def lock_name(name: str) -> None:
     PostgreSQL: ``pg_advisory_xact_lock`` (another transaction taking it waits here). SQLite:
     nothing to do, every transaction already holds the database write lock from its start
     (``BEGIN IMMEDIATE``, see :func:`configure_sqlite_engine`).
+
+    The session's pending changes are flushed first, so rows the caller wrote before (a feed's
+    health row) are always locked before this lock, never after it: one order for every
+    caller, no deadlock between a poll holding the lock and one holding its feed's row.
     """
     from sqlalchemy import text
 
     from siaga.extensions import db
 
     if db.session.get_bind().dialect.name == "postgresql":
+        db.session.flush()
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCKS[name]})
 
 

@@ -22,8 +22,9 @@ request), checked against :data:`BMKG_LIMIT_PER_MINUTE` when beat's schedule is 
 Weather warnings: the index answering is not enough. A nowcast poll that tried CAP files and
 got none of them (BMKG's firewall answering 403 to each, say) is a failed poll, counted like
 any other; one that got some is a success whose last error names the files that failed. A
-CAP file answering 404 while other warnings of the same index are already in is the index
-linking a file the server does not have (seen in the demo server): reported, not counted.
+CAP file answering 404 (the index linking a file the server does not have, seen in the demo
+server) or one that cannot be read, while other warnings of the same index are already in, is
+that file's fault, not the feed's: reported, not counted.
 """
 
 from __future__ import annotations
@@ -201,15 +202,20 @@ class Fetched:
     problems: list[str] = field(default_factory=list)
     attempted: int = 0
     missing: int = 0
+    broken: int = 0
     known: int = 0
 
     @property
     def cap_failed(self) -> bool:
-        """Whether the poll failed on its CAP files: it tried some and got none, unless all of
-        them are 404s of an index whose other warnings are in (see the module docstring)."""
+        """Whether the poll failed on its CAP files: it tried some and got none because the
+        server refused or did not answer (403, 5xx, a timeout), or got none at all with nothing
+        of the index in yet. A file that is missing (404) or unreadable while the index's other
+        warnings are in is the file's fault, not the feed's: shown, not counted (see the module
+        docstring)."""
         if not self.attempted or len(self.problems) < self.attempted:
             return False
-        return not (self.known and self.missing == self.attempted)
+        refused = self.attempted - self.missing - self.broken
+        return refused > 0 or not self.known
 
     def cap_summary(self) -> str | None:
         """What the CAP files of this poll left undone, for ``last_error``; None when nothing."""
@@ -236,6 +242,7 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
     """Parse a feed body into normalised reports (nowcast: fetch the CAP files it links that
     we do not have yet, within the limits in the module docstring)."""
     from siaga.hazards import bmkg
+    from siaga.hazards.services import fit_identifier
 
     if feed.name != "nowcast":
         return Fetched(bmkg.reports_from(feed.name, body))
@@ -245,7 +252,7 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
         db.session.scalars(select(HazardEvent.identifier).where(HazardEvent.kind == HazardKind.WEATHER))
     )
     links = list(bmkg.nowcast_links(body, feed_url(feed)))
-    wanted = [link for link in links if link.identifier not in known]
+    wanted = [link for link in links if fit_identifier(link.identifier) not in known]
     out.known = len(links) - len(wanted)
     with _cap_session() as session:
         for n, link in enumerate(wanted):
@@ -263,6 +270,7 @@ def fetch_reports(feed: Feed, body: bytes, started: float | None = None) -> Fetc
                 out.pending += 1
                 status, reason = _why(exc)
                 out.missing += int(status == 404)
+                out.broken += int(isinstance(exc, bmkg.FeedParseError))
                 name = urlsplit(link.url).path.rsplit("/", 1)[-1] or link.url
                 out.problems.append(f"{name}: {reason}")
     return out

@@ -240,6 +240,8 @@ def _weather_values(r: WeatherReport) -> dict[str, Any]:
 #: A quake report's solution: the fields BMKG revises as its analysis improves.
 SOLUTION_FIELDS = ("origin_time", "lat", "lon", "depth_km", "magnitude")
 Solution = tuple[Any, ...]
+#: What a superseded solution does not change on the event.
+SUPERSEDED_FIELDS = frozenset((*SOLUTION_FIELDS, "region_text", "potential_text", "title"))
 
 
 def solution_of(report: dict[str, Any] | None) -> Solution | None:
@@ -288,7 +290,12 @@ class IngestBatch:
     def superseded(self, ev: HazardEvent, solution: Solution | None) -> bool:
         """Whether ``solution`` is one the event held before and moved on from: a feed that
         lags behind BMKG's revision (gempadirasakan still listing the first M7.5 after
-        autogempa gave M7.4) must not move the event back."""
+        autogempa gave M7.4) must not move the event back.
+
+        Known limit: only a solution this event has stored (all five fields equal) is
+        recognised; an older solution no feed brought us before (BMKG revised it within one
+        poll interval) cannot be told from a newer one, as BMKG's feeds carry no issue time,
+        and is applied."""
         if solution is None or solution == solution_of(report_json_of_event(ev)):
             return False
         if id(ev) in self.solutions:
@@ -356,9 +363,9 @@ def ingest(
         if batch.seen(ev, digest):
             return ev, "unchanged"
         if batch.superseded(ev, solution):
-            # An older solution from a lagging feed: keep its other news (felt reports, its
-            # source), not its figures.
-            values = {k: v for k, v in values.items() if k not in (*SOLUTION_FIELDS, "region_text", "title")}
+            # An older solution from a lagging feed: keep its felt report and its source, not
+            # what belongs to that solution (figures, place text, tsunami potential).
+            values = {k: v for k, v in values.items() if k not in SUPERSEDED_FIELDS}
         changes = _apply(ev, values)
         if report.source not in (ev.sources or []):
             ev.sources = [*(ev.sources or []), report.source]

@@ -1,17 +1,23 @@
 """Two feeds bringing the same new quake at the same moment, ingested by two workers at once,
-make one event (on PostgreSQL each transaction would otherwise find no stored event)."""
+make one event (on PostgreSQL each transaction would otherwise find no stored event).
+
+Meaningful on PostgreSQL (CI runs it there): on SQLite every transaction already holds the
+database write lock from its start, so it passes with or without the ingest lock."""
 
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from siaga.extensions import db
 from siaga.hazards import services
 from siaga.hazards.models import HazardEvent
 from tests.hazards.reports import T0, quake
+
+pytestmark = pytest.mark.concurrency
 
 #: Far from every place (Flores Sea): no impact, no alert, nothing else to clean up.
 WHERE = {"origin_time": T0 - timedelta(days=400), "lat": -7.59, "lon": 122.24, "magnitude": 7.4}

@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from siaga.db import utcnow
 from siaga.hazards import polling
@@ -339,6 +339,36 @@ def test_an_index_whose_other_files_are_missing_stays_ok(db_session, bmkg, app, 
     health = {h["feed"]: h for h in polling.health()}["nowcast"]
     assert health["ok"] is True and health["consecutive_failures"] == 0 and "404" in health["last_error"]
     assert db_session.scalar(select(func.count(Message.id)).where(Message.kind == "feed_down")) == 0
+
+
+def test_an_unreadable_cap_file_is_the_file_s_fault_not_the_feed_s(db_session, bmkg, app, users, monkeypatch):
+    """The other warnings are in; one new file is broken, poll after poll: no "feed down"."""
+    monkeypatch.setitem(app.config, "SIAGA_FEED_FAILURES_NOTICE", 1)
+    bmkg.serve("/alerts/nowcast/id", _rss(bmkg, "A", "B"))
+    bmkg.serve("/alerts/nowcast/id/A_alert.xml", _cap("A"))
+    bmkg.serve("/alerts/nowcast/id/B_alert.xml", _cap("B")[:300])  # cut short
+    assert polling.poll("nowcast").created == 1
+    for _ in range(3):
+        result = polling.poll("nowcast")
+        assert result.status == "new" and result.pending == 1
+        assert result.error.startswith("1 of 1 CAP files failed: B_alert.xml: FeedParseError")
+    assert db_session.get(FeedState, "nowcast").consecutive_failures == 0
+    assert db_session.scalar(select(func.count(Message.id)).where(Message.kind == "feed_down")) == 0
+    # with nothing of the index in, an unreadable file leaves the feed with nothing: a failure
+    bmkg.serve("/alerts/nowcast/id", _rss(bmkg, "B"))
+    db_session.execute(delete(HazardEvent))
+    assert polling.poll("nowcast").status == "error"
+
+
+def test_a_warning_with_an_overlong_identifier_is_fetched_once(db_session, bmkg):
+    long_name = "L" * 150
+    bmkg.serve("/alerts/nowcast/id", _rss(bmkg, long_name))
+    bmkg.serve(f"/alerts/nowcast/id/{long_name}_alert.xml", _cap(long_name))
+    assert polling.poll("nowcast").created == 1
+    bmkg.serve("/alerts/nowcast/id", _rss(bmkg, long_name) + " ")  # the index changes, not the warning
+    again = polling.poll("nowcast")
+    assert again.status == "new" and again.reports == 0  # known: not downloaded again
+    assert sum(1 for path, _ in bmkg.requests if path.endswith("_alert.xml")) == 1
 
 
 # ---------------------------------------------------------------- retries, If-Modified-Since

@@ -136,14 +136,20 @@ def test_overlong_texts_are_cut_to_their_columns_and_still_match(db_session):
 @pytest.mark.parametrize("one_body", [False, True])
 def test_a_lagging_feed_s_older_solution_does_not_move_the_event_back(db_session, one_body):
     """BMKG revises M7.5 to M7.4; gempadirasakan, behind, still lists M7.5 with its felt report."""
-    first = quake(magnitude=7.5, depth_km=12.0, origin_time=T0 - timedelta(seconds=1))
-    revised = quake(source="gempaterkini", magnitude=7.4)
+    first = quake(
+        magnitude=7.5,
+        depth_km=12.0,
+        origin_time=T0 - timedelta(seconds=1),
+        potential_text="Berpotensi tsunami",
+    )
+    revised = quake(source="gempaterkini", magnitude=7.4, potential_text="Tidak berpotensi tsunami")
     stale = quake(
         source="gempadirasakan",
         magnitude=7.5,
         depth_km=12.0,
         origin_time=T0 - timedelta(seconds=1),
         region_text="112 km BaratLaut",
+        potential_text="Berpotensi tsunami",
         felt_text="IV Sekayu",
     )
     if one_body:
@@ -154,6 +160,7 @@ def test_a_lagging_feed_s_older_solution_does_not_move_the_event_back(db_session
     (ev,) = db_session.scalars(select(HazardEvent)).all()
     assert (ev.magnitude, ev.depth_km, ev.origin_time) == (7.4, 10.0, T0)
     assert ev.region_text == quake().region_text and ev.title.startswith("M7.4")
+    assert ev.tsunami_potential is False and ev.potential_text == "Tidak berpotensi tsunami"
     assert ev.felt_text == "IV Sekayu" and ev.sources == ["autogempa", "gempaterkini", "gempadirasakan"]
     # a genuinely new solution still applies
     ingest(quake(source="inatews", magnitude=7.3))
