@@ -14,9 +14,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from siaga.core.auth import ALL_ROLES, READERS, roles_required
+from siaga.core.http_input import MAX_ID
+from siaga.core.params import int_arg
 from siaga.core.time import format_local, to_local
 from siaga.db import UTCDateTime, utcnow
 from siaga.extensions import db
@@ -30,6 +32,8 @@ from siaga.maps.services import View
 bp = Blueprint("hazards", __name__)
 
 CREDIT = "Sumber: BMKG"
+#: Events per page of the hazard list (newest first).
+LIST_PER_PAGE = 50
 #: The event's datetime columns: their values in a revision's changes are shown in local time.
 _TIME_FIELDS = frozenset(c.key for c in HazardEvent.__table__.columns if isinstance(c.type, UTCDateTime))
 
@@ -53,16 +57,21 @@ def local_with_utc(value: datetime, region: str | None) -> str:
 @roles_required(ALL_ROLES)
 def event_list() -> str:
     kind = request.args.get("kind")
-    stmt = (
-        select(HazardEvent)
-        .order_by(HazardEvent.origin_time.desc().nullslast(), HazardEvent.id.desc())
-        .limit(200)
-    )
+    stmt = select(HazardEvent)
     if kind in {k.value for k in HazardKind}:
         stmt = stmt.where(HazardEvent.kind == HazardKind(kind))
     if request.args.get("impact") == "1":
         stmt = stmt.where(HazardEvent.severity > 0)
-    events = db.session.scalars(stmt).all()
+    if request.args.get("exercise") == "0":
+        stmt = stmt.where(HazardEvent.is_exercise.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    last_page = max(1, -(-total // LIST_PER_PAGE))
+    page = min(int_arg("page", 1, lo=1, hi=MAX_ID), last_page)
+    events = db.session.scalars(
+        stmt.order_by(HazardEvent.origin_time.desc().nullslast(), HazardEvent.id.desc())
+        .limit(LIST_PER_PAGE)
+        .offset((page - 1) * LIST_PER_PAGE)
+    ).all()
     aor = aor_codes()
     return render_template(
         "hazards/list.html",
@@ -72,6 +81,10 @@ def event_list() -> str:
         feed_region=aor[0] if aor else None,
         status_labels=feed_status_labels(),
         kind=kind,
+        page=page,
+        last_page=last_page,
+        total=total,
+        page_url=lambda n: url_for("hazards.event_list", **{**request.args.to_dict(), "page": n}),
     )
 
 

@@ -369,3 +369,32 @@ def test_hazard_popup_shows_local_time_credit_and_inert_title(page, live_server,
         with app.app_context():
             db.session.execute(delete(HazardEvent).where(HazardEvent.id == event_id))
             db.session.commit()
+
+
+def test_hazard_list_pages_newest_first_and_hides_exercises_on_request(client, users, monkeypatch):
+    from siaga.hazards import views
+
+    monkeypatch.setattr(views, "LIST_PER_PAGE", 3)
+    events = [
+        ingest(quake(origin_time=T0 + timedelta(hours=n), is_exercise=n == 6, region_text=f"Tempat {n}"))[0]
+        for n in range(7)
+    ]
+    newest_first = [ev.id for ev in reversed(events)]
+    login(client, users["field"].email)
+
+    def ids(query):
+        page = client.get("/hazards" + query).get_data(as_text=True)
+        found = [int(i) for i in re.findall(r'href="/hazards/(\d+)"', page)]
+        return list(dict.fromkeys(found)), page
+
+    first, page = ids("")
+    assert first == newest_first[:3] and "Halaman 1 dari 3 (7 kejadian)" in page
+    assert 'rel="next" href="/hazards?page=2"' in page and 'rel="prev"' not in page
+    assert ids("?page=2")[0] == newest_first[3:6]
+    last, page = ids("?page=3")
+    assert last == newest_first[6:] and 'rel="next"' not in page
+    assert ids("?page=99")[0] == last  # past the end: the last page
+    assert ids("?page=x")[0] == first  # junk: the first
+    no_drill, page = ids("?exercise=0&page=1")
+    assert events[6].id not in no_drill and no_drill == newest_first[1:4]
+    assert 'href="/hazards?exercise=0&amp;page=2"' in page  # the filter stays on the next page
