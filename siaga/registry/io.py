@@ -73,6 +73,9 @@ FORMATS: tuple[Format, ...] = ("csv", "geojson")
 
 #: Rows of a file's header; row number 0 means "the file as a whole".
 FILE_ROW = 0
+#: Free-text columns that may hold a line break (a quoted cell from a spreadsheet); in any
+#: other column a line break means a quote left open that swallowed the next rows.
+MULTILINE_KEYS = frozenset({"address", "notes"})
 
 # ---------------------------------------------------------------- columns
 
@@ -479,10 +482,25 @@ def parse_csv(data: bytes | str, kind: Kind) -> ParsedFile:
         return parsed
     delimiter = _sniff_delimiter(text)
     decimal_comma = delimiter == ";"
+    # Each record with the file line it starts on: a quoted cell may hold a line break, so a
+    # record is not always one line, and the user looks for the line in their editor.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    last_line = 0
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for cells in reader:
+            starts.append(last_line + 1)
+            last_line = reader.line_num
+            records.append(cells)
     except csv.Error as exc:
-        parsed.errors.append(RowError(FILE_ROW, "", _("not a readable CSV file: %(error)s", error=str(exc))))
+        parsed.errors.append(
+            RowError(
+                last_line + 1,
+                "",
+                _('not a readable CSV file: %(error)s (a quote " not closed?)', error=str(exc)),
+            )
+        )
         return parsed
     if not records:
         parsed.errors.append(RowError(FILE_ROW, "", _("the file has no data rows")))
@@ -525,9 +543,41 @@ def parse_csv(data: bytes | str, kind: Kind) -> ParsedFile:
     if parsed.errors:
         return parsed
 
-    for number, cells in enumerate(records[first_data:], start=first_data + 1):
+    width = max(len(headers), len(tags))
+    for number, cells in zip(starts[first_data:], records[first_data:], strict=True):
         if not any(c.strip() for c in cells):
             continue  # blank lines, e.g. the tail of a spreadsheet
+        if any(c.strip() for c in cells[width:]):
+            # more filled cells than the header has columns: a comma inside an unquoted
+            # name shifts every value after it; refuse rather than import shifted data
+            parsed.errors.append(
+                RowError(
+                    number,
+                    "",
+                    _(
+                        "has %(cells)d cells but the header has %(columns)d columns "
+                        "(a comma in a value that is not in quotes?)",
+                        cells=len(cells),
+                        columns=width,
+                    ),
+                )
+            )
+            continue
+        broken = [
+            key
+            for i, key in columns.items()
+            if key not in MULTILINE_KEYS and i < len(cells) and ("\n" in cells[i] or "\r" in cells[i])
+        ]
+        if broken:
+            # a quote opened and never closed swallows the next lines into one cell
+            parsed.errors.append(
+                RowError(
+                    number,
+                    broken[0],
+                    _('the value runs over several lines: a quote " that is not closed?'),
+                )
+            )
+            continue
         values: dict[str, Any] = {}
         for i, key in columns.items():
             value = _unescape(cells[i]) if i < len(cells) else ""
@@ -535,7 +585,7 @@ def parse_csv(data: bytes | str, kind: Kind) -> ParsedFile:
                 value = value.replace(",", ".")
             values[key] = value
         parsed.rows.append(SourceRow(number=number, values=values, labels=labels))
-    if not parsed.rows:
+    if not parsed.rows and not parsed.errors:
         parsed.errors.append(RowError(FILE_ROW, "", _("the file has no data rows")))
     return parsed
 

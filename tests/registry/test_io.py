@@ -489,3 +489,50 @@ def test_unknown_export_is_404(ctx, login_as):
     client = login_as("coordinator")
     assert client.get("/registry/export/shelters.xlsx").status_code == 404
     assert client.get("/registry/export/cats.csv").status_code == 404
+
+
+def test_an_unclosed_quote_is_named_and_nothing_is_written(ctx):
+    """It would swallow the next rows into one name: the import said '2 created' and lost them."""
+    header = "code,name,type,status,lat,lon,capacity,address\n"
+    to_the_end = header + (
+        'QA-1,"Posko ""9"", unclosed,school,open,-2.88,103.85,10,\n'
+        "QA-2,X,school,open,-2.88,103.85,10,\n"
+        "QA-3,Y,school,open,-2.88,103.85,10,\n"
+    )
+    closed_later = header + (
+        "QA-0,Posko Nol,school,open,-2.88,103.85,10,\n"
+        'QA-1,"Posko satu,school,open,-2.88,103.85,10,\n'
+        'QA-2,X",school,open,-2.88,103.85,10,\n'
+        "QA-3,Y,school,open,-2.88,103.85,10,\n"
+    )
+    before = _count(Shelter)
+    for text, error in ((to_the_end, (2, "")), (closed_later, (3, "name"))):
+        report = _import(text, default_org_id=_default_org(ctx))
+        assert not report.applied and (report.created, report.updated) == (0, 0)
+        assert [(e.row, e.column) for e in report.errors] == [error]
+        assert "tanda kutip" in report.errors[0].reason
+    assert _count(Shelter) == before
+
+
+def test_extra_filled_cells_are_refused_and_empty_trailing_cells_are_fine(ctx):
+    header = "code,name,type,status,lat,lon,capacity\n"
+    shifted = header + "QA-1,Posko Satu, Sekayu,school,open,-2.88,103.85,10\n"  # comma in the name
+    report = _import(shifted, default_org_id=_default_org(ctx))
+    assert not report.applied and [(e.row, e.column) for e in report.errors] == [(2, "")]
+    assert "berisi 8 sel padahal judul kolom hanya 7" in report.errors[0].reason
+    trailing = header + "QA-1,Posko Satu,school,open,-2.88,103.85,10,,\n"  # a spreadsheet's empty tail
+    report = _import(trailing, default_org_id=_default_org(ctx))
+    assert report.applied and report.created == 1
+
+
+def test_a_line_break_in_a_quoted_address_is_kept_and_rows_are_numbered_by_file_line(ctx):
+    text = (
+        "code,name,type,status,lat,lon,capacity,address\n"
+        'QA-1,Posko Satu,school,open,-2.88,103.85,10,"Jl. Merdeka 1\nRT 02"\n'
+        "QA-2,Posko Dua,school,open,-2.88,103.85,-5,\n"
+    )
+    report = _import(text, default_org_id=_default_org(ctx))
+    assert [(e.row, e.column) for e in report.errors] == [(4, "capacity")]  # line 4, not record 3
+    text = text.replace(",-5,", ",5,")
+    report = _import(text, default_org_id=_default_org(ctx))
+    assert report.applied and _shelter("QA-1").address == "Jl. Merdeka 1\nRT 02"
