@@ -23,7 +23,7 @@ def _message(err: Any) -> str:
     ctx = err.get("ctx") or {}
     if kind == "missing" or (kind.endswith("_type") and err.get("input") is None):
         return _("is required")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind.startswith("int_"):  # int_parsing, int_type, int_from_float, int_parsing_size
         return _("must be a whole number")
     if kind in ("float_parsing", "float_type", "finite_number"):
         return _("must be a number")
@@ -40,12 +40,20 @@ def _message(err: Any) -> str:
     if kind == "string_too_short":
         return _("is required") if ctx.get("min_length") == 1 else _("is too short")
     if kind in ("enum", "literal_error"):
-        return _("must be one of: %(choices)s", choices=ctx.get("expected", ""))
+        choices = str(ctx.get("expected", "")).replace(" or ", ", ")
+        return _("must be one of: %(choices)s", choices=choices)
+    if kind == "too_short":
+        return _("needs at least %(n)s", n=ctx.get("min_length", 1))
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("must be a list")
+    if kind.startswith(("datetime_", "date_")) or kind in ("datetime_type", "date_type"):
+        return _("must be a date and time, e.g. 2026-11-20 10:15")
     if kind in ("string_type",):
         return _("must be text")
     if kind == "extra_forbidden":
         return _("is not a known field")
     if kind == "value_error":
+        # our validators raise ValueError(lazy_gettext(...)): str() translates it now
         return str(ctx.get("error", err.get("msg", "")))
     return str(err.get("msg", kind))
 
@@ -69,5 +77,5 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object; ValidationFailed when the body is not one (missing, invalid, a list)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationFailed({"_": "the body must be a JSON object"})
+        raise ValidationFailed({"_": _("the body must be a JSON object")})
     return data

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
@@ -39,14 +40,14 @@ def _utc(value: Any) -> Any:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-20T03:15:00Z") from None
+            raise ValueError(_l("must be an ISO 8601 date-time, e.g. 2026-11-20T03:15:00Z")) from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         try:
             return value.astimezone(UTC)
         except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
-            raise ValueError("is out of range") from None
+            raise ValueError(_l("is out of range")) from None
     return value
 
 
@@ -77,7 +78,7 @@ class EventListQuery(BaseModel):
     def _after_since(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
         since = info.data.get("since")
         if v is not None and since is not None and v <= since:
-            raise ValueError("must be later than since")
+            raise ValueError(_l("must be later than since"))
         return v
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -70,7 +71,7 @@ class Located(_Base):
     @classmethod
     def _code(cls, v: str | None) -> str | None:
         if v is not None and not REGION_CODE.match(v):
-            raise ValueError("must look like PP.KK.CC or PP.KK.CC.VVVV")
+            raise ValueError(_l("must look like PP.KK.CC or PP.KK.CC.VVVV"))
         return v
 
     def coordinate_warnings(self) -> list[str]:
@@ -119,14 +120,14 @@ class ShelterIn(Located):
     @classmethod
     def _code_chars(cls, v: str) -> str:
         if not SHELTER_CODE.match(v):
-            raise ValueError("letters, digits, dot, dash or underscore only")
+            raise ValueError(_l("letters, digits, dot, dash or underscore only"))
         return v
 
     @field_validator("manager_phone")
     @classmethod
     def _phone(cls, v: str | None) -> str | None:
         if v is not None and not re.fullmatch(r"[+0-9 ()./-]{6,30}", v):
-            raise ValueError("not a phone number")
+            raise ValueError(_l("not a phone number"))
         return v
 
 
@@ -191,7 +192,7 @@ class OccupancyIn(_Base):
     @classmethod
     def _at_least_one(cls, v: int, info: ValidationInfo) -> int:
         if info.data.get("kind") in (OccupancyKind.CHECK_IN, OccupancyKind.CHECK_OUT) and v < 1:
-            raise ValueError("must be at least 1")
+            raise ValueError(_l("must be at least 1"))
         return v
 
     @field_validator("male", "female", "under5", "over60", "pregnant_lactating", "disabled", "families")
@@ -199,16 +200,16 @@ class OccupancyIn(_Base):
     def _within_people(cls, v: int, info: ValidationInfo) -> int:
         people = info.data.get("people")
         if people is not None and v > people:
-            raise ValueError("cannot exceed the number of people")
+            raise ValueError(_l("cannot exceed the number of people"))
         if info.field_name == "female" and people is not None and v + info.data.get("male", 0) > people:
-            raise ValueError("male + female cannot exceed the number of people")
+            raise ValueError(_l("male + female cannot exceed the number of people"))
         return v
 
     @field_validator("reason")
     @classmethod
     def _reason_for_correction(cls, v: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("kind") == OccupancyKind.CORRECTION and not v:
-            raise ValueError("a correction needs a reason")
+            raise ValueError(_l("a correction needs a reason"))
         return v
 
 

@@ -266,10 +266,18 @@ def record_occupancy(shelter_id: int, data: OccupancyIn, user: User | None) -> O
                     _("Only %(n)d registered in %(field)s.", n=getattr(shelter, f), field=f), field=f
                 )
         delta = -data.people
-        delta_bd = {f: -v for f, v in breakdown_in.items() if v}
+        if any(breakdown_in.values()):
+            delta_bd = {f: -v for f, v in breakdown_in.items() if v}
+        else:  # who left is not known: the breakdown shrinks with the head count
+            delta_bd = _scaled_breakdown(shelter, shelter.occupants - data.people)
     else:
         delta = data.people - shelter.occupants
-        delta_bd = {f: v - getattr(shelter, f) for f, v in breakdown_in.items() if v != getattr(shelter, f)}
+        if any(breakdown_in.values()) or data.people == 0:
+            delta_bd = {
+                f: v - getattr(shelter, f) for f, v in breakdown_in.items() if v != getattr(shelter, f)
+            }
+        else:  # a new head count alone: keep the known make-up, in proportion
+            delta_bd = _scaled_breakdown(shelter, data.people)
         is_overflow = bool(shelter.capacity and data.people > shelter.capacity)
         if is_overflow and not data.overflow:
             raise Conflict(
@@ -305,6 +313,23 @@ def record_occupancy(shelter_id: int, data: OccupancyIn, user: User | None) -> O
     db.session.flush()
     event.notice_delivery_ids = status_notice(shelter, status_before)
     return event
+
+
+def _scaled_breakdown(shelter: Shelter, people: int) -> dict[str, int]:
+    """The change that brings the shelter's breakdown to ``people`` in the same proportions
+    (rounded down, so it never exceeds the head count). A head count without a breakdown
+    must neither wipe the known make-up (the needs estimate uses it) nor leave figures above
+    the number of people."""
+    if shelter.occupants <= 0:
+        return {}
+    share = min(people, shelter.occupants) / shelter.occupants if people < shelter.occupants else 1.0
+    out: dict[str, int] = {}
+    for f in BREAKDOWN:
+        old = getattr(shelter, f) or 0
+        new = int(old * share)
+        if new != old:
+            out[f] = new - old
+    return out
 
 
 def status_notice(shelter: Shelter, before: ShelterStatus) -> list[int]:

@@ -186,3 +186,44 @@ def test_shelter_full_and_opened_notify_coordinators_once(db_session, make_shelt
     assert sorted(kinds) == ["shelter_full", "shelter_opened"]
     full = db_session.scalars(select(Message).where(Message.kind == "shelter_full")).one()
     assert "PENUH" in full.body_id and {d.channel for d in full.deliveries} == {"inapp"}
+
+
+def _breakdown(s):
+    return (s.occupants, s.male, s.female, s.under5, s.families)
+
+
+def test_a_head_count_without_breakdown_keeps_the_make_up_in_proportion(db_session, make_shelter, users):
+    s = make_shelter(capacity=200)
+    coord = users["coordinator"]
+    record_occupancy(
+        s.id, occ(kind="check_in", people=100, male=50, female=50, under5=10, families=30), coord
+    )
+    record_occupancy(s.id, occ(kind="check_out", people=50), coord)  # who left is not said
+    assert _breakdown(s) == (50, 25, 25, 5, 15)
+    record_occupancy(s.id, occ(kind="correction", people=40, reason="hitung ulang"), coord)
+    assert _breakdown(s) == (40, 20, 20, 4, 12)  # not wiped to 0
+    record_occupancy(s.id, occ(kind="correction", people=60, reason="datang malam"), coord)
+    assert _breakdown(s) == (60, 20, 20, 4, 12)  # more people of unknown make-up: kept
+    record_occupancy(s.id, occ(kind="correction", people=60, male=30, female=30, reason="data"), coord)
+    assert _breakdown(s) == (60, 30, 30, 0, 0)  # a given breakdown is the new figures
+    record_occupancy(s.id, occ(kind="check_out", people=60), coord)  # everyone left
+    assert _breakdown(s) == (0, 0, 0, 0, 0)
+    assert s.male + s.female <= s.occupants
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "reason"),
+    [
+        ({"kind": "check_out", "people": 0}, "people", "minimal 1"),
+        ({"kind": "correction", "people": 5}, "reason", "koreksi perlu alasan"),
+        ({"kind": "check_in", "people": 2, "male": 2, "female": 1}, "female", "laki-laki + perempuan"),
+        ({"kind": "check_in", "people": "12ab"}, "people", "harus bilangan bulat"),
+        ({"kind": "check_in", "people": "1" + "0" * 30}, "people", "maksimal 100000"),
+        ({"kind": "teleport", "people": 2}, "kind", "harus salah satu dari"),
+    ],
+)
+def test_occupancy_errors_are_in_indonesian(app, data, field, reason):
+    with app.test_request_context(headers={"Accept-Language": "id"}), pytest.raises(ValidationFailed) as err:
+        occ(**data)
+    message = err.value.errors[field]
+    assert reason in message and " or " not in message, message
