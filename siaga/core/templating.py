@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from siaga.core.labels import label
 from siaga.core.time import age_seconds, format_local
 
 
@@ -38,6 +39,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["ago"] = time_ago
     app.jinja_env.tests["stale"] = is_stale
+    app.jinja_env.globals["label"] = label
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
