@@ -111,6 +111,18 @@ def locate_region(lat: float, lon: float) -> str | None:
     return None
 
 
+def regency_elsewhere(lat: float, lon: float, region_code: str | None) -> str | None:
+    """The regency (PP.KK) the coordinates lie in when it is not the one ``region_code`` is
+    in: a swapped coordinate or a wrong region. Compared by regency, as the seed boundaries
+    are simplified (a place near a district border may fall on either side). None when they
+    agree or the point is outside the seed regions."""
+    located = locate_region(lat, lon)
+    if not located or not region_code:
+        return None
+    here, given = ".".join(located.split(".")[:2]), ".".join(region_code.split(".")[:2])
+    return here if here != given else None
+
+
 def get_region(code: str) -> Region | None:
     return db.session.get(Region, code)
 

@@ -63,6 +63,7 @@ from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
 from siaga.core.validation import validate
 from siaga.extensions import db
 from siaga.registry import services
+from siaga.registry.labels import WARNING_TEXT
 from siaga.registry.models import EvacuationPoint, Shelter
 from siaga.registry.schemas import PointIn, ShelterIn
 
@@ -794,14 +795,8 @@ def import_records(
             report.errors += errors
             bad_rows.add(row.number)
             continue
-        if model.coordinate_warnings():
-            report.warnings.append(
-                RowError(
-                    row.number,
-                    labels["lat"],
-                    _("Note: the coordinates are outside Indonesia. Check latitude and longitude."),
-                )
-            )
+        for warning in model.coordinate_warnings():
+            report.warnings.append(RowError(row.number, labels["lat"], str(WARNING_TEXT[warning])))
         valid.append((row, model, labels))
 
     # 2. write every valid row, each in its own savepoint, inside one savepoint for the file

@@ -34,3 +34,13 @@ BREAKDOWN_LABEL = {
 
 def options(labels: dict[str, object]) -> list[tuple[str, str]]:
     return [(k, str(v)) for k, v in labels.items()]
+
+
+#: What a place's coordinate warnings say (saved anyway: the user checks them).
+WARNING_TEXT = {
+    "outside_indonesia": _l("Note: the coordinates are outside Indonesia. Check latitude and longitude."),
+    "region_mismatch": _l(
+        "Note: the coordinates lie in another regency than the region code given. "
+        "Check latitude, longitude and the region."
+    ),
+}

@@ -105,7 +105,7 @@ class ShelterOut(_Out):
 
 
 class ShelterCreated(ShelterOut):
-    warnings: list[Literal["outside_indonesia"]]
+    warnings: list[Literal["outside_indonesia", "region_mismatch"]]
 
 
 class PointOut(_Out):
@@ -128,7 +128,7 @@ class PointOut(_Out):
 
 
 class PointCreated(PointOut):
-    warnings: list[Literal["outside_indonesia"]]
+    warnings: list[Literal["outside_indonesia", "region_mismatch"]]
 
 
 class OccupancyEventOut(_Out):

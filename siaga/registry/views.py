@@ -154,10 +154,8 @@ def _form_page(
             obj = save(data)
             db.session.commit()
             flash(saved(obj), "success")
-            if data.coordinate_warnings():
-                flash(
-                    _("Note: the coordinates are outside Indonesia. Check latitude and longitude."), "warning"
-                )
+            for warning in data.coordinate_warnings():
+                flash(str(labels.WARNING_TEXT[warning]), "warning")
             return redirect(detail(obj))
         except ValidationFailed as exc:
             db.session.rollback()

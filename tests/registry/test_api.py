@@ -57,6 +57,22 @@ def test_outside_indonesia_warns(api):
     assert resp.get_json()["warnings"] == ["outside_indonesia"]
 
 
+def test_coordinates_in_another_regency_than_the_region_warn(api):
+    """Sekayu (Musi Banyuasin, 16.06) given with a Solok (13.02) district: saved, with a warning."""
+    resp = api(
+        "POST",
+        "/api/v1/shelters",
+        body={**SHELTER, "code": "ELSEWHERE", "lat": -2.88, "lon": 103.85, "region_code": "13.02.03"},
+    )
+    assert resp.status_code == 201 and resp.get_json()["warnings"] == ["region_mismatch"]
+    same = api(
+        "POST",
+        "/api/v1/shelters",
+        body={**SHELTER, "code": "HERE", "lat": -2.88, "lon": 103.85, "region_code": "16.06"},
+    )
+    assert same.status_code == 201 and same.get_json()["warnings"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [

@@ -536,3 +536,15 @@ def test_a_line_break_in_a_quoted_address_is_kept_and_rows_are_numbered_by_file_
     text = text.replace(",-5,", ",5,")
     report = _import(text, default_org_id=_default_org(ctx))
     assert report.applied and _shelter("QA-1").address == "Jl. Merdeka 1\nRT 02"
+
+
+def test_import_warns_about_coordinates_in_another_regency(ctx):
+    text = (
+        "code,name,type,status,lat,lon,capacity,district_code\n"
+        "QA-1,Posko Satu,school,open,-2.8833,103.85,10,13.02.03\n"  # Sekayu coordinates, Solok district
+        "QA-2,Posko Dua,school,open,-2.8833,103.85,10,16.06.01\n"
+    )
+    report = _import(text, default_org_id=_default_org(ctx))
+    assert report.applied and report.created == 2
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "lat")]
+    assert "kabupaten/kota lain" in report.warnings[0].reason
