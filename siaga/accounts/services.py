@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from siaga.accounts.models import ApiToken, LoginAttempt, Organisation, OrgType, Role, User
+from siaga.core.context import Actor, acting_as, current_actor
 from siaga.core.errors import ValidationFailed
 from siaga.db import utcnow
 from siaga.extensions import db
@@ -118,8 +119,10 @@ def authenticate(email: str, password: str, ip: str, *, max_failures: int, windo
     ok = bool(user and user.is_active and check_password_hash(user.password_hash, password))
     db.session.add(LoginAttempt(email=email_n, ip=ip, is_success=ok))
     if ok and user is not None:
-        user.last_login_at = utcnow()
-        db.session.flush()
+        # the audit row of this change names the user logging in, not "anonymous"
+        with acting_as(Actor(user_id=user.id, label=user.email, via=current_actor().via)):
+            user.last_login_at = utcnow()
+            db.session.flush()
         return user
     db.session.flush()
     return None

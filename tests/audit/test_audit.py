@@ -76,3 +76,19 @@ def test_web_changes_are_recorded_as_web_and_visible_to_coordinators(client, use
     assert "audit-me@siaga.example" in page
     page = client.get("/audit?via=task").get_data(as_text=True)
     assert "audit-me@siaga.example" not in page
+
+
+def test_a_login_is_recorded_as_the_user_not_anonymous(client, users, db_session):
+    from sqlalchemy import func
+
+    user = users["field"]
+    before = db_session.scalar(select(func.max(AuditEvent.id))) or 0
+    login(client, user.email)
+    rows = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.id > before, AuditEvent.entity_type == "users", AuditEvent.entity_id == str(user.id)
+        )
+    ).all()
+    logins = [r for r in rows if r.after and "last_login_at" in r.after]
+    assert logins, [(r.actor_label, r.after) for r in rows]
+    assert {(r.actor_id, r.actor_label, r.via) for r in logins} == {(user.id, user.email, "web")}
