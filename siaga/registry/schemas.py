@@ -122,6 +122,14 @@ class ShelterIn(Located):
     has_power: Flag = False
     allows_pets: Flag = False
 
+    @field_validator("accessible_toilets")
+    @classmethod
+    def _accessible_within_toilets(cls, v: int, info: ValidationInfo) -> int:
+        toilets = info.data.get("toilets")
+        if toilets is not None and v > toilets:
+            raise ValueError(_l("cannot exceed the number of toilets"))
+        return v
+
     @field_validator("code")
     @classmethod
     def _code_chars(cls, v: str) -> str:

@@ -156,6 +156,14 @@ def update_shelter(shelter: Shelter, patch: ShelterPatch | ShelterIn, user: User
         for k, v in changes.items()
         if v is not None or k in {"manager_name", "manager_phone", "address", "notes", "floor_area_m2"}
     }
+    toilets = changes.get("toilets", shelter.toilets) or 0
+    accessible = changes.get("accessible_toilets", shelter.accessible_toilets) or 0
+    if accessible > toilets:
+        if "accessible_toilets" in changes:
+            raise ValidationFailed({"accessible_toilets": _("cannot exceed the number of toilets")})
+        raise ValidationFailed(
+            {"toilets": _("must be at least the number of accessible toilets (%(n)d)", n=accessible)}
+        )
     for key, value in changes.items():
         setattr(shelter, key, value)
     if isinstance(patch, ShelterIn):

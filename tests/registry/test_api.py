@@ -243,3 +243,22 @@ def test_bad_idempotency_key_is_422(api, make_shelter, key):
     )
     assert resp.status_code == 422 and "Idempotency-Key" in resp.get_json()["fields"]
     assert s.occupants == 0
+
+
+def test_accessible_toilets_cannot_exceed_toilets(api):
+    resp = api(
+        "POST", "/api/v1/shelters", body={**SHELTER, "code": "WC-1", "toilets": 1, "accessible_toilets": 5}
+    )
+    assert resp.status_code == 422 and "accessible_toilets" in resp.get_json()["fields"]
+    ok = api(
+        "POST", "/api/v1/shelters", body={**SHELTER, "code": "WC-2", "toilets": 4, "accessible_toilets": 2}
+    )
+    assert ok.status_code == 201
+    sid = ok.get_json()["id"]
+    assert api("PATCH", f"/api/v1/shelters/{sid}", body={"accessible_toilets": 6}).status_code == 422
+    fewer = api("PATCH", f"/api/v1/shelters/{sid}", body={"toilets": 1})
+    assert fewer.status_code == 422 and "toilets" in fewer.get_json()["fields"]
+    assert (
+        api("PATCH", f"/api/v1/shelters/{sid}", body={"toilets": 6, "accessible_toilets": 6}).status_code
+        == 200
+    )
