@@ -356,12 +356,13 @@ def ingest(
             _find_by_identifier(HazardKind.WEATHER, report.identifier, report.is_exercise),
             _weather_values(report),
         )
+    # Most reports of a changed list body were seen before: no more work for them.
+    if ev is not None and batch.seen(ev, digest):
+        return ev, "unchanged"
     values = _fit(values)
     stored_report = report_json(report, data)
     solution = solution_of(stored_report) if kind == HazardKind.EARTHQUAKE else None
     if ev is not None:
-        if batch.seen(ev, digest):
-            return ev, "unchanged"
         if batch.superseded(ev, solution):
             # An older solution from a lagging feed: keep its felt report and its source, not
             # what belongs to that solution (figures, place text, tsunami potential).
