@@ -13,7 +13,7 @@ import math
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -26,10 +26,26 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run safely (e.g. production without a secret)."""
 
 
+_N = TypeVar("_N", int, float)
+
+
 def env(name: str, default: str | None = None) -> str | None:
     """Read ``SIAGA_<name>`` from the environment."""
     value = os.environ.get(f"SIAGA_{name}")
     return value if value not in (None, "") else default
+
+
+def _within(name: str, value: _N, raw: str, lo: _N | None, hi: _N | None) -> _N:
+    """``value`` when within [lo, hi] (each bound optional), else a ConfigError naming it."""
+    if lo is not None and value < lo:
+        raise ConfigError(f"SIAGA_{name} must be at least {_bound(lo)}, got {raw!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"SIAGA_{name} must be at most {_bound(hi)}, got {raw!r}")
+    return value
+
+
+def _bound(bound: float) -> str:
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
 
 def env_int(name: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
@@ -41,11 +57,7 @@ def env_int(name: str, default: int, lo: int | None = None, hi: int | None = Non
         value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"SIAGA_{name} must be a whole number, got {raw!r}") from exc
-    if lo is not None and value < lo:
-        raise ConfigError(f"SIAGA_{name} must be at least {lo}, got {raw!r}")
-    if hi is not None and value > hi:
-        raise ConfigError(f"SIAGA_{name} must be at most {hi}, got {raw!r}")
-    return value
+    return _within(name, value, raw, lo, hi)
 
 
 def env_float(name: str, default: float, lo: float | None = None, hi: float | None = None) -> float:
@@ -59,11 +71,7 @@ def env_float(name: str, default: float, lo: float | None = None, hi: float | No
         raise ConfigError(f"SIAGA_{name} must be a number, got {raw!r}") from exc
     if not math.isfinite(value):
         raise ConfigError(f"SIAGA_{name} must be a number, got {raw!r}")
-    if lo is not None and value < lo:
-        raise ConfigError(f"SIAGA_{name} must be at least {lo:g}, got {raw!r}")
-    if hi is not None and value > hi:
-        raise ConfigError(f"SIAGA_{name} must be at most {hi:g}, got {raw!r}")
-    return value
+    return _within(name, value, raw, lo, hi)
 
 
 def env_bool(name: str, default: bool) -> bool:
