@@ -144,7 +144,7 @@ def create_shelter() -> tuple[dict[str, Any], int]:
     data = validate(ShelterIn, json_body())
     shelter = services.create_shelter(data, current_user)
     body = shelter_dict(shelter, contacts=True)
-    body["warnings"] = data.coordinate_warnings()
+    body["warnings"] = services.coordinate_warnings(data)
     return body, 201
 
 
@@ -220,7 +220,7 @@ def create_point() -> tuple[dict[str, Any], int]:
     data = validate(PointIn, json_body())
     p = services.create_point(data, current_user)
     body = point_dict(p)
-    body["warnings"] = data.coordinate_warnings()
+    body["warnings"] = services.coordinate_warnings(data)
     return body, 201
 
 

@@ -795,7 +795,7 @@ def import_records(
             report.errors += errors
             bad_rows.add(row.number)
             continue
-        for warning in model.coordinate_warnings():
+        for warning in services.coordinate_warnings(model):
             report.warnings.append(RowError(row.number, labels["lat"], str(WARNING_TEXT[warning])))
         valid.append((row, model, labels))
 

@@ -74,19 +74,11 @@ class Located(_Base):
             raise ValueError(_l("must look like PP.KK.CC or PP.KK.CC.VVVV"))
         return v
 
-    def coordinate_warnings(self) -> list[str]:
-        """``outside_indonesia``; ``region_mismatch`` when the coordinates lie in another
-        regency than the region code given (checked inside the seed regions)."""
-        from siaga.regions.services import regency_elsewhere
-
-        if not (
+    def outside_indonesia(self) -> bool:
+        return not (
             INDONESIA_LAT[0] <= self.lat <= INDONESIA_LAT[1]
             and INDONESIA_LON[0] <= self.lon <= INDONESIA_LON[1]
-        ):
-            return ["outside_indonesia"]
-        if regency_elsewhere(self.lat, self.lon, self.region_code):
-            return ["region_mismatch"]
-        return []
+        )
 
 
 class PointIn(Located):

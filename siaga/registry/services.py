@@ -15,7 +15,7 @@ from siaga.core.errors import Conflict, NotAllowed, ValidationFailed
 from siaga.db import lock_row, utcnow
 from siaga.extensions import db
 from siaga.regions.models import Region
-from siaga.regions.services import locate_region
+from siaga.regions.services import locate_region, regency_elsewhere
 from siaga.registry.models import (
     BREAKDOWN,
     EvacuationPoint,
@@ -97,6 +97,17 @@ def assigned_shelters(user: User) -> list[Shelter]:
 
 
 # ---------------------------------------------------------------- create / update
+
+
+def coordinate_warnings(data: Located) -> list[str]:
+    """What to tell about a place's coordinates, saved anyway: ``outside_indonesia``, or
+    ``region_mismatch`` when they lie in another regency than the region code given (checked
+    inside the seed regions)."""
+    if data.outside_indonesia():
+        return ["outside_indonesia"]
+    if regency_elsewhere(data.lat, data.lon, data.region_code):
+        return ["region_mismatch"]
+    return []
 
 
 def _resolve_region(data: Located) -> str:

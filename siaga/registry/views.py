@@ -154,7 +154,7 @@ def _form_page(
             obj = save(data)
             db.session.commit()
             flash(saved(obj), "success")
-            for warning in data.coordinate_warnings():
+            for warning in services.coordinate_warnings(data):
                 flash(str(labels.WARNING_TEXT[warning]), "warning")
             return redirect(detail(obj))
         except ValidationFailed as exc:
